@@ -1,0 +1,3 @@
+"""sshdoctor: explains and fixes SSH connection failures."""
+
+__version__ = "0.1.0"

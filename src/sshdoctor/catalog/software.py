@@ -1,0 +1,62 @@
+"""Naming the software behind an identification string."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sshdoctor.model import Banner
+
+
+@dataclass(frozen=True, slots=True)
+class Software:
+    """What a banner says the peer runs; ``product`` is a profile family id."""
+
+    product: str
+    name: str
+    version: str | None = None
+    distro: str | None = None
+
+    @property
+    def label(self) -> str:
+        parts = [self.name]
+        if self.version:
+            parts.append(self.version)
+        text = " ".join(parts)
+        return f"{text} ({self.distro})" if self.distro else text
+
+    def as_dict(self) -> dict[str, object]:
+        return {"product": self.product, "name": self.name, "version": self.version, "distro": self.distro}
+
+
+@cache
+def _rules() -> tuple[list[tuple[re.Pattern[str], dict[str, Any]]], list[tuple[re.Pattern[str], str]]]:
+    text = resources.files("sshdoctor.catalog").joinpath("data/software.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    software = [(re.compile(r["pattern"]), r) for r in data.get("software", [])]
+    distros = [(re.compile(r["pattern"]), r["name"]) for r in data.get("distro", [])]
+    return software, distros
+
+
+def identify(banner: Banner) -> Software:
+    """The implementation and version a banner names, ``unknown`` if none matches."""
+    text = banner.software + (f" {banner.comments}" if banner.comments else "")
+    software, distros = _rules()
+    for pattern, rule in software:
+        m = pattern.match(text)
+        if not m:
+            continue
+        groups = m.groupdict()
+        distro = None
+        comment = groups.get("comment") or banner.comments or ""
+        for dpat, dname in distros:
+            dm = dpat.search(comment)
+            if dm:
+                distro = dname.format(**dm.groupdict())
+                break
+        return Software(product=rule["id"], name=rule["name"], version=groups.get("version"), distro=distro)
+    return Software(product="unknown", name=banner.software or "unknown")

@@ -1,0 +1,1 @@
+"""The command line: parse arguments, call the stages, hand results to report."""

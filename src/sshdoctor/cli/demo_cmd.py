@@ -1,0 +1,44 @@
+"""``sshdoctor demo``: the whole story on a built-in legacy server, no setup needed."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+
+import click
+
+from sshdoctor.cli.common import guarded, run_async
+
+
+@click.command()
+@click.option("--keep", is_flag=True, help="Leave the legacy server running until Enter is pressed.")
+def demo(keep: bool) -> None:
+    """Start a legacy SSH server on 127.0.0.1 (old key exchange, ssh-rsa host key,
+    CBC ciphers, like an old switch), show your ssh failing against it, then
+    what sshdoctor makes of it."""
+    from rich.rule import Rule
+
+    from sshdoctor.fleet.examine import examine
+    from sshdoctor.lab.asyncssh_server import AsyncsshServer
+    from sshdoctor.local.sshbin import ssh_path
+    from sshdoctor.report.terminal import console, render_probe
+
+    out = console()
+    server = guarded(lambda: AsyncsshServer(version="OpenSSH_5.3 sshdoctor-demo").start())
+    try:
+        out.print(Rule(f"1. a legacy server is listening on {server.target}"))
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [
+                ssh_path(), "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={tmp}/known_hosts",
+                "-o", "StrictHostKeyChecking=accept-new", "-p", str(server.port), "demo@127.0.0.1", "true",
+            ]
+            out.print(f"$ ssh -p {server.port} demo@127.0.0.1")
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+            out.print(res.stderr.strip(), style="red", markup=False)
+        out.print(Rule(f"2. sshdoctor probe {server.target}"))
+        report = run_async(lambda: examine(server.target))
+        render_probe(report, out)
+        if keep:
+            click.prompt("Server still running; press Enter to stop", default="", show_default=False)
+    finally:
+        server.stop()

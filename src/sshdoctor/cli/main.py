@@ -1,0 +1,48 @@
+"""Entry point. Subcommands are imported only when invoked, so ``--version``
+and ``--help`` stay fast."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from sshdoctor import __version__
+
+# name -> (module, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "probe": ("sshdoctor.cli.probe_cmd", "probe", "Show what a server offers and what your ssh would negotiate."),
+    "demo": ("sshdoctor.cli.demo_cmd", "demo", "Run sshdoctor against a built-in legacy server on loopback."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands live in modules loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command: click.Command = getattr(module, entry[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sshdoctor")
+def cli() -> None:
+    """sshdoctor explains and fixes SSH connection failures."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="sshdoctor")

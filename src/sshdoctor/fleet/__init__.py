@@ -1,0 +1,1 @@
+"""Targets, the per-host examination, inventories and the concurrent runner."""

@@ -1,0 +1,115 @@
+"""One host, end to end: resolve as ssh does, probe, capture the local proposal, negotiate."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sshdoctor.catalog.software import identify
+from sshdoctor.local.capture import ClientCapture
+from sshdoctor.local.effective import Effective, effective
+from sshdoctor.local.errors import LocalError, SshMissing
+from sshdoctor.local.sshbin import supported, version
+from sshdoctor.model import Category, HostReport, Target, parse_target
+from sshdoctor.negotiate import negotiate
+from sshdoctor.wire.errors import ProbeError
+from sshdoctor.wire.probe import DEFAULT_IDENT, probe
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSpec:
+    """How to run the local ssh: an alternative config file and extra -o options."""
+
+    config_file: str | None = None
+    options: tuple[str, ...] = ()
+
+
+def resolve(spec: str, port: int | None, client: ClientSpec) -> tuple[Target, Effective | None, int | None]:
+    """The address ssh would connect to for a target string (``ssh -G``).
+
+    Returns the target, the effective configuration (None when no local ssh
+    is installed) and the port the user named explicitly.
+    """
+    host, explicit = parse_target(spec, port)
+    try:
+        eff = effective(host, port=explicit, config_file=client.config_file, options=list(client.options))
+    except SshMissing:
+        return Target(host, explicit or 22), None, explicit
+    alias = host if eff.hostname != host else None
+    return Target(eff.hostname, eff.port, alias=alias), eff, explicit
+
+
+def client_label(alias: str) -> str:
+    return f"{version().label} (local ssh, effective config for {alias})"
+
+
+async def examine(
+    spec: str,
+    *,
+    port: int | None = None,
+    timeout: float = 5.0,
+    client: ClientSpec = ClientSpec(),
+) -> HostReport:
+    """Probe a host and predict the local ssh's negotiation with it.
+
+    Errors come back inside the report (``error``, ``error_kind``,
+    ``exit_code``) except a target the user mistyped or a local ssh
+    configuration that does not parse, which raise.
+    """
+    target, eff, explicit = await asyncio.to_thread(resolve, spec, port, client)
+    host_arg = target.alias or target.host
+    capture: ClientCapture | None = None
+    ident = DEFAULT_IDENT
+    note: str | None = None
+    if eff is not None:
+        capture = ClientCapture(
+            host_arg, port=explicit, config_file=client.config_file, options=list(client.options), timeout=timeout
+        )
+        try:
+            ident = await capture.start()
+        except LocalError as exc:
+            await capture.close()
+            capture, note = None, exc.message
+    else:
+        note = "no local OpenSSH client: negotiation not predicted"
+    try:
+        try:
+            result = await probe(target, timeout=timeout, ident=ident)
+        except ProbeError as exc:
+            return HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
+        outcome = client_proposal = None
+        if capture is not None:
+            try:
+                client_proposal = await capture.proposal(result.banner.raw)
+            except LocalError as exc:
+                note = exc.message
+        if client_proposal is None and eff is not None:
+            # Fallback: the configured lists, without known_hosts ordering.
+            client_proposal = eff.proposal()
+        if client_proposal is not None:
+            outcome = negotiate(client_proposal, result.proposal, client_label=client_label(host_arg))
+        return HostReport(
+            target=target,
+            address=result.address,
+            banner=result.banner,
+            software=identify(result.banner).as_dict(),
+            offer=result.proposal,
+            client_proposal=client_proposal,
+            client_ident=ident if capture is not None else None,
+            outcome=outcome,
+            error=note if outcome is None else None,
+            error_kind="ssh-missing" if eff is None else None,
+            exit_code=SshMissing.exit_code if eff is None else 0,
+            timings=result.timings,
+            local_supported=_local_supported() if eff is not None else None,
+        )
+    finally:
+        if capture is not None:
+            await capture.close()
+
+
+def _local_supported() -> dict[str, tuple[str, ...]] | None:
+    try:
+        return {cat.value: supported(cat) for cat in Category}
+    except LocalError:
+        return None

@@ -1,0 +1,170 @@
+"""Record the exact KEXINIT the real local ssh sends to a given host.
+
+ssh is started for the host with its full configuration, except that a
+ProxyCommand (a command-line option, so it wins over the config files)
+connects it to two FIFOs instead of the network. sshdoctor answers with the
+server's real identification string, ssh builds its proposal (applying
+known_hosts ordering, the compat quirks it derives from that banner, and
+whatever its build or distribution adds) and sends it; then ssh is killed.
+No packet leaves the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+import signal
+import tempfile
+from types import TracebackType
+
+from sshdoctor.local.effective import config_args
+from sshdoctor.local.errors import LocalError
+from sshdoctor.local.sshbin import ssh_path
+from sshdoctor.model import Proposal
+from sshdoctor.wire.errors import ProbeError
+from sshdoctor.wire.ident import _read_line
+from sshdoctor.wire.kexinit import decode
+from sshdoctor.wire.probe import read_payload
+
+_FIXED_OPTIONS = (
+    "BatchMode=yes",
+    "ControlMaster=no",
+    "ControlPath=none",
+    "ConnectTimeout=5",
+    "ForwardAgent=no",
+    "LogLevel=ERROR",
+    "ClearAllForwardings=yes",
+    "PermitLocalCommand=no",
+    "RequestTTY=no",
+)
+
+
+class ClientCapture:
+    """An ssh process talking to sshdoctor through FIFOs; use as an async context."""
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        port: int | None = None,
+        config_file: str | None = None,
+        options: list[str] | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.config_file = config_file
+        self.options = options or []
+        self.timeout = timeout
+        self.ident: str | None = None
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.StreamReader | None = None
+        self._transport: asyncio.ReadTransport | None = None
+        self._s2c_fd: int | None = None
+
+    async def __aenter__(self) -> ClientCapture:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> str:
+        """Start ssh; returns its identification string (``SSH-2.0-OpenSSH_…``)."""
+        self._dir = tempfile.TemporaryDirectory(prefix="sshdoctor-")
+        s2c = os.path.join(self._dir.name, "s2c")
+        c2s = os.path.join(self._dir.name, "c2s")
+        os.mkfifo(s2c, 0o600)
+        os.mkfifo(c2s, 0o600)
+        # O_RDWR on a FIFO never blocks on Linux and keeps EOF away until we close.
+        c2s_fd = os.open(c2s, os.O_RDWR | os.O_NONBLOCK)
+        self._s2c_fd = os.open(s2c, os.O_RDWR | os.O_NONBLOCK)
+        proxy = "sh -c " + shlex.quote('cat "$0" & exec cat > "$1"') + f" {shlex.quote(s2c)} {shlex.quote(c2s)}"
+        args = [ssh_path(), *config_args(self.config_file, self.options)]
+        for opt in (*_FIXED_OPTIONS, f"ProxyCommand={proxy}"):
+            args += ["-o", opt]
+        if self.port is not None:
+            args += ["-p", str(self.port)]
+        args += ["--", self.host, "true"]
+        self._proc = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        loop = asyncio.get_running_loop()
+        self._reader = asyncio.StreamReader(limit=512 * 1024)
+        protocol = asyncio.StreamReaderProtocol(self._reader)
+        self._transport, _ = await loop.connect_read_pipe(lambda: protocol, os.fdopen(c2s_fd, "rb", buffering=0))
+        line = await self._bounded(_read_line(self._reader), "its identification string")
+        if line is None:
+            raise LocalError(await self._failure("ssh closed before sending its identification"))
+        self.ident = line.decode("utf-8", "replace")
+        return self.ident
+
+    async def proposal(self, server_ident: str) -> Proposal:
+        """Answer with ``server_ident`` and return the KEXINIT ssh sends back."""
+        if self._reader is None or self._s2c_fd is None:
+            raise LocalError("capture not started")
+        os.write(self._s2c_fd, server_ident.encode("utf-8", "surrogateescape") + b"\r\n")
+        payload = await self._bounded(read_payload(self._reader), "its KEXINIT")
+        try:
+            return decode(payload)
+        except ProbeError as exc:
+            raise LocalError(f"could not read the local ssh's KEXINIT: {exc}") from None
+
+    async def _bounded(self, aw, what: str):  # type: ignore[no-untyped-def]
+        assert self._proc is not None
+        task = asyncio.ensure_future(aw)
+        waiter = asyncio.ensure_future(self._proc.wait())
+        try:
+            done, _ = await asyncio.wait({task, waiter}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if task in done:
+            try:
+                return task.result()
+            except ProbeError as exc:
+                raise LocalError(await self._failure(f"unexpected data from ssh ({exc})")) from None
+        task.cancel()
+        if done:
+            raise LocalError(await self._failure(f"ssh exited before sending {what}"))
+        raise LocalError(f"the local ssh did not send {what} within {self.timeout:g} s")
+
+    async def _failure(self, what: str) -> str:
+        err = b""
+        if self._proc is not None and self._proc.stderr is not None:
+            with contextlib.suppress(Exception):
+                err = await asyncio.wait_for(self._proc.stderr.read(4096), 0.5)
+        detail = " ".join(err.decode("utf-8", "replace").split())
+        return f"{what}: {detail[:300]}" if detail else what
+
+    async def close(self) -> None:
+        """Kill ssh and its proxy, remove the FIFOs."""
+        if self._proc is not None and self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._proc.wait(), 2.0)
+        if self._transport is not None:
+            self._transport.close()
+        if self._s2c_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._s2c_fd)
+            self._s2c_fd = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+
+async def capture_proposal(host: str, server_ident: str, **kwargs: object) -> tuple[str, Proposal]:
+    """The local ssh's identification and KEXINIT for ``host`` facing ``server_ident``."""
+    async with ClientCapture(host, **kwargs) as cap:  # type: ignore[arg-type]
+        assert cap.ident is not None
+        return cap.ident, await cap.proposal(server_ident)

@@ -1,0 +1,26 @@
+"""Frozen value types shared by every stage of the pipeline (no I/O here)."""
+
+from sshdoctor.model.banner import Banner
+from sshdoctor.model.category import CHECK_ORDER_CLIENT, Category, Slot
+from sshdoctor.model.finding import Finding
+from sshdoctor.model.fix import Change, Fix
+from sshdoctor.model.outcome import Outcome
+from sshdoctor.model.proposal import Proposal
+from sshdoctor.model.report import HostReport
+from sshdoctor.model.target import Target, TargetSyntaxError, parse_target
+
+__all__ = [
+    "CHECK_ORDER_CLIENT",
+    "Banner",
+    "Category",
+    "Change",
+    "Finding",
+    "Fix",
+    "HostReport",
+    "Outcome",
+    "Proposal",
+    "Slot",
+    "Target",
+    "TargetSyntaxError",
+    "parse_target",
+]

@@ -1,0 +1,80 @@
+"""Algorithm categories and the eight negotiated slots of a KEXINIT."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What an algorithm is for; the five names of the JSON contract."""
+
+    KEX = "kex"
+    HOSTKEY = "hostkey"
+    CIPHER = "cipher"
+    MAC = "mac"
+    COMPRESSION = "compression"
+
+    @property
+    def directive(self) -> str:
+        """The ssh_config / sshd_config directive that sets this category."""
+        return _DIRECTIVES[self]
+
+    @property
+    def openssh_error(self) -> str:
+        """The words OpenSSH uses in 'no matching … found' for this category."""
+        return _OPENSSH_WORDS[self]
+
+
+_DIRECTIVES = {
+    Category.KEX: "KexAlgorithms",
+    Category.HOSTKEY: "HostKeyAlgorithms",
+    Category.CIPHER: "Ciphers",
+    Category.MAC: "MACs",
+    Category.COMPRESSION: "Compression",
+}
+
+_OPENSSH_WORDS = {
+    Category.KEX: "key exchange method",
+    Category.HOSTKEY: "host key type",
+    Category.CIPHER: "cipher",
+    Category.MAC: "MAC",
+    Category.COMPRESSION: "compression method",
+}
+
+
+class Slot(StrEnum):
+    """One negotiated name-list of KEXINIT, keyed as in the JSON contract."""
+
+    KEX = "kex"
+    HOSTKEY = "hostkey"
+    CIPHER_C2S = "cipher_c2s"
+    CIPHER_S2C = "cipher_s2c"
+    MAC_C2S = "mac_c2s"
+    MAC_S2C = "mac_s2c"
+    COMPRESSION_C2S = "compression_c2s"
+    COMPRESSION_S2C = "compression_s2c"
+
+    @property
+    def category(self) -> Category:
+        return Category(self.value.split("_")[0])
+
+    @property
+    def direction(self) -> str | None:
+        """``c2s``, ``s2c`` or None for the two undirected slots."""
+        parts = self.value.split("_")
+        return parts[1] if len(parts) == 2 else None
+
+
+# The order in which the OpenSSH client's kex_choose_conf() checks the slots:
+# key exchange, host key, then per mode (MODE_IN = server->client first for a
+# client) cipher, MAC, compression. The first failing slot is what ssh reports.
+CHECK_ORDER_CLIENT: tuple[Slot, ...] = (
+    Slot.KEX,
+    Slot.HOSTKEY,
+    Slot.CIPHER_S2C,
+    Slot.MAC_S2C,
+    Slot.COMPRESSION_S2C,
+    Slot.CIPHER_C2S,
+    Slot.MAC_C2S,
+    Slot.COMPRESSION_C2S,
+)

@@ -1,0 +1,1 @@
+"""Renderers: the same objects as terminal text, JSON, CSV or HTML."""

@@ -1,0 +1,40 @@
+"""The KEXINIT the probe itself sends."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sshdoctor.catalog import all_algorithms
+from sshdoctor.model import Category, Proposal
+
+
+@cache
+def probe_proposal() -> Proposal:
+    """A broad proposal (every real algorithm in the catalog, safest first).
+
+    The probe never completes key exchange, so this only has to be a KEXINIT
+    that no server rejects on sight.
+    """
+    by_cat: dict[Category, list[str]] = {c: [] for c in Category}
+    for algo in sorted(all_algorithms(), key=lambda a: a.rating.rank):
+        if not algo.pseudo:
+            by_cat[algo.category].append(algo.name)
+    # Keep the proposal valid even with a sparse catalog.
+    fallback = {
+        Category.KEX: ["curve25519-sha256", "diffie-hellman-group14-sha256", "diffie-hellman-group1-sha1"],
+        Category.HOSTKEY: ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", "ssh-dss"],
+        Category.CIPHER: ["aes128-ctr", "aes128-cbc", "3des-cbc"],
+        Category.MAC: ["hmac-sha2-256", "hmac-sha1", "hmac-md5"],
+        Category.COMPRESSION: ["none", "zlib@openssh.com", "zlib"],
+    }
+    for cat, names in fallback.items():
+        for name in names:
+            if name not in by_cat[cat]:
+                by_cat[cat].append(name)
+    return Proposal.symmetric(
+        kex=by_cat[Category.KEX],
+        hostkey=by_cat[Category.HOSTKEY],
+        cipher=by_cat[Category.CIPHER],
+        mac=by_cat[Category.MAC],
+        compression=by_cat[Category.COMPRESSION],
+    )
