@@ -105,9 +105,17 @@ _PSEUDO_PREFIXES = ("ext-info-", "kex-strict-", "kexguess2@")
 
 def algorithm(category: Category, name: str) -> Algorithm:
     """The catalog record for a name, or an ``unknown`` record if absent."""
-    found = _index()[0].get((category, name))
+    table = _index()[0]
+    found = table.get((category, name))
     if found is not None:
         return found
+    if category is Category.KEX and name.startswith("gss-"):
+        # GSS-API kex names carry a mechanism hash after the catalogued prefix
+        # (RFC 4462 section 2.3), e.g. gss-group14-sha256-toWM5Slw5Ew8Mqkay+al2g==.
+        prefix = name[: name.rfind("-") + 1]
+        found = table.get((category, prefix))
+        if found is not None:
+            return found
     pseudo = category is Category.KEX and name.startswith(_PSEUDO_PREFIXES)
     return Algorithm(
         name=name,

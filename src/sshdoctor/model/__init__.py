@@ -2,6 +2,7 @@
 
 from sshdoctor.model.banner import Banner
 from sshdoctor.model.category import CHECK_ORDER_CLIENT, Category, Slot
+from sshdoctor.model.client import ClientModel
 from sshdoctor.model.finding import Finding
 from sshdoctor.model.fix import Change, Fix
 from sshdoctor.model.outcome import Outcome
@@ -14,6 +15,7 @@ __all__ = [
     "Banner",
     "Category",
     "Change",
+    "ClientModel",
     "Finding",
     "Fix",
     "HostReport",
