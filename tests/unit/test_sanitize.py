@@ -15,3 +15,4 @@ def test_surrogateescaped_bytes_become_hex() -> None:
     assert printable(raw) == "SSH-2.0-\\xff\\xfe"
     json.dumps(json_safe({"banner": raw}))  # would raise on a lone surrogate with strict encoders
     assert json_safe([raw]) == ["SSH-2.0-\\xff\\xfe"]
+    assert json_safe({"k": "a\x1b"}) == {"k": "a\x1b"}  # exact; the encoder escapes it

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from sshdoctor.catalog.datafile import load
 from sshdoctor.model import Category
 
 
@@ -75,8 +74,7 @@ _OPTIONAL = (
 
 
 def _read_data() -> dict[str, Any]:
-    text = resources.files("sshdoctor.catalog").joinpath("data/algorithms.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return load("algorithms.toml")
 
 
 @cache

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from sshdoctor.catalog.datafile import load
 from sshdoctor.model import Category, Proposal
 
 SIDES = ("client", "server", "supported")
@@ -95,7 +95,7 @@ def _load() -> tuple[dict[str, Profile], dict[str, dict[str, str]]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue
-        data = tomllib.loads(entry.read_text("utf-8"))
+        data = load(f"profiles/{entry.name}")
         impl = data["implementation"]
         sources.update(data.get("sources", {}))
         for rel in _resolve(data.get("release", [])):

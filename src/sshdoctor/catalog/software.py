@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from sshdoctor.catalog.datafile import load
 from sshdoctor.model import Banner
 
 
@@ -35,8 +34,7 @@ class Software:
 
 @cache
 def _rules() -> tuple[list[tuple[re.Pattern[str], dict[str, Any]]], list[tuple[re.Pattern[str], str]]]:
-    text = resources.files("sshdoctor.catalog").joinpath("data/software.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = load("software.toml")
     software = [(re.compile(r["pattern"]), r) for r in data.get("software", [])]
     distros = [(re.compile(r["pattern"]), r["name"]) for r in data.get("distro", [])]
     return software, distros

@@ -14,6 +14,7 @@ from sshdoctor import __version__
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "probe": ("sshdoctor.cli.probe_cmd", "probe", "Show what a server offers and what your ssh would negotiate."),
     "demo": ("sshdoctor.cli.demo_cmd", "demo", "Run sshdoctor against a built-in legacy server on loopback."),
+    "fix": ("sshdoctor.cli.fix_cmd", "fix", "Find, verify and write the narrowest fix for a host."),
 }
 
 

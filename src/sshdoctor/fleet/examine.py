@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 from sshdoctor.catalog.software import identify
@@ -23,6 +24,8 @@ class ClientSpec:
     config_file: str | None = None
     options: tuple[str, ...] = ()
 
+
+DEFAULT_CLIENT = ClientSpec()
 
 def resolve(spec: str, port: int | None, client: ClientSpec) -> tuple[Target, Effective | None, int | None]:
     """The address ssh would connect to for a target string (``ssh -G``).
@@ -48,7 +51,7 @@ async def examine(
     *,
     port: int | None = None,
     timeout: float = 5.0,
-    client: ClientSpec = ClientSpec(),
+    client: ClientSpec = DEFAULT_CLIENT,
 ) -> HostReport:
     """Probe a host and predict the local ssh's negotiation with it.
 
@@ -56,27 +59,68 @@ async def examine(
     ``exit_code``) except a target the user mistyped or a local ssh
     configuration that does not parse, which raise.
     """
+    return (await examine_resolved(spec, port=port, timeout=timeout, client=client)).report
+
+
+@dataclass(frozen=True, slots=True)
+class Examined:
+    """A host report with what the local side looked like when it was made."""
+
+    report: HostReport
+    effective: Effective | None
+    explicit_port: int | None
+
+    @property
+    def host_arg(self) -> str:
+        """The name to hand to ssh (the alias the user typed, or the host)."""
+        return self.report.target.alias or self.report.target.host
+
+
+async def examine_resolved(
+    spec: str,
+    *,
+    port: int | None = None,
+    timeout: float = 5.0,
+    client: ClientSpec = DEFAULT_CLIENT,
+) -> Examined:
+    """:func:`examine`, also returning the effective ssh configuration used."""
     target, eff, explicit = await asyncio.to_thread(resolve, spec, port, client)
+    report = await _examine(target, eff, explicit, timeout, client)
+    return Examined(report=report, effective=eff, explicit_port=explicit)
+
+
+async def _examine(
+    target: Target, eff: Effective | None, explicit: int | None, timeout: float, client: ClientSpec
+) -> HostReport:
     host_arg = target.alias or target.host
     capture: ClientCapture | None = None
-    ident = DEFAULT_IDENT
     note: str | None = None
-    if eff is not None:
+    if eff is None:
+        note = "no local OpenSSH client: negotiation not predicted"
+    else:
         capture = ClientCapture(
             host_arg, port=explicit, config_file=client.config_file, options=list(client.options), timeout=timeout
         )
+
+    async def local_ident() -> str:
+        # Runs while the TCP connection is being made.
+        nonlocal capture, note
+        if capture is None:
+            return DEFAULT_IDENT
         try:
-            ident = await capture.start()
+            return await capture.start()
         except LocalError as exc:
             await capture.close()
             capture, note = None, exc.message
-    else:
-        note = "no local OpenSSH client: negotiation not predicted"
+            return DEFAULT_IDENT
+
+    ident_task = asyncio.ensure_future(local_ident())
     try:
         try:
-            result = await probe(target, timeout=timeout, ident=ident)
+            result = await probe(target, timeout=timeout, ident=ident_task)
         except ProbeError as exc:
             return HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
+        ident = ident_task.result()
         outcome = client_proposal = None
         if capture is not None:
             try:
@@ -104,6 +148,10 @@ async def examine(
             local_supported=_local_supported() if eff is not None else None,
         )
     finally:
+        if not ident_task.done():
+            ident_task.cancel()
+        with contextlib.suppress(BaseException):
+            await ident_task
         if capture is not None:
             await capture.close()
 

@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from functools import cache
 
+from sshdoctor.catalog.cache import cached_json, file_identity
 from sshdoctor.local.errors import LocalError, SshMissing
 from sshdoctor.model import Category
 
@@ -79,10 +80,24 @@ def version() -> SshVersion:
     return SshVersion(text=text, major=int(m[1]), minor=int(m[2]), portable=m[3] or "")
 
 
+def _query(kind: str) -> list[str]:
+    out = run_ssh(["-Q", kind])
+    if out.returncode != 0:
+        raise LocalError(f"ssh -Q {kind} failed: {out.stderr.strip()[:200]}")
+    return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+
+
 @cache
+def _all_supported() -> dict[str, list[str]]:
+    # Five ssh runs cost more than the rest of a probe; the answers only
+    # change when the binary does, so they are cached by its identity.
+    path = ssh_path()
+    result: dict[str, list[str]] = cached_json(
+        "ssh-Q", file_identity(path), lambda: {kind: _query(kind) for kind in QUERY_FOR.values()}
+    )
+    return result
+
+
 def supported(category: Category) -> tuple[str, ...]:
     """What ``ssh -Q`` lists for a category, in its order."""
-    out = run_ssh(["-Q", QUERY_FOR[category]])
-    if out.returncode != 0:
-        raise LocalError(f"ssh -Q {QUERY_FOR[category]} failed: {out.stderr.strip()[:200]}")
-    return tuple(line.strip() for line in out.stdout.splitlines() if line.strip())
+    return tuple(_all_supported()[QUERY_FOR[category]])

@@ -12,9 +12,16 @@ class Change:
     directive: str
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    explicit: tuple[str, ...] = ()
 
     def option_value(self) -> str:
-        """The value as written after the directive, e.g. ``+hmac-sha1``."""
+        """The value as written after the directive, e.g. ``+hmac-sha1``.
+
+        ``explicit`` (a whole list) is used where a ``+`` relative to the
+        compiled defaults would drop what the user's own config set.
+        """
+        if self.explicit:
+            return ",".join(self.explicit)
         if self.add:
             return "+" + ",".join(self.add)
         return "-" + ",".join(self.remove)

@@ -10,7 +10,7 @@ from sshdoctor.report.sanitize import json_safe
 
 
 def dumps(document: Any) -> str:
-    return json.dumps(json_safe(document), indent=2, ensure_ascii=False)
+    return json.dumps(json_safe(document), indent=2, ensure_ascii=True)
 
 
 def emit(document: Any) -> None:
@@ -21,5 +21,5 @@ def emit(document: Any) -> None:
 
 def emit_line(document: Any) -> None:
     """Print one compact JSON line (for --jsonl streams)."""
-    sys.stdout.write(json.dumps(json_safe(document), ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.write(json.dumps(json_safe(document), ensure_ascii=True, separators=(",", ":")) + "\n")
     sys.stdout.flush()

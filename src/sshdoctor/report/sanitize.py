@@ -28,12 +28,21 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def json_safe(obj: Any) -> Any:
-    """A copy of a JSON-able structure with every string made printable."""
+    """A copy of a JSON-able structure that any strict JSON decoder accepts.
+
+    Strings stay exact except bytes that were not UTF-8 (kept by
+    surrogateescape), which become ``\\xNN`` text; the encoder is run with
+    ``ensure_ascii`` so control characters are escaped and never reach a
+    terminal raw.
+    """
     if isinstance(obj, str):
-        return printable(obj)
+        return _SURROGATE.sub(_escape, obj)
     if isinstance(obj, dict):
-        return {printable(str(k)): json_safe(v) for k, v in obj.items()}
+        return {json_safe(str(k)): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [json_safe(v) for v in obj]
     return obj

@@ -145,11 +145,13 @@ async def read_kexinit(reader: asyncio.StreamReader) -> Proposal:
 async def _exchange(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
-    ident: str,
+    ident: str | Awaitable[str],
     timeout: float,
     timings: dict[str, float],
     started: float,
 ) -> tuple[Banner, Proposal]:
+    if not isinstance(ident, str):
+        ident = await ident
     writer.write(ident.encode("ascii", "replace") + b"\r\n")
     await writer.drain()
     banner = await _bounded(
@@ -169,12 +171,16 @@ async def _exchange(
     return banner, proposal
 
 
-async def probe(target: Target, *, timeout: float = DEFAULT_TIMEOUT, ident: str = DEFAULT_IDENT) -> ProbeResult:
+async def probe(
+    target: Target, *, timeout: float = DEFAULT_TIMEOUT, ident: str | Awaitable[str] = DEFAULT_IDENT
+) -> ProbeResult:
     """Connect, exchange identifications and KEXINITs, disconnect politely.
 
-    ``ident`` is the identification string to present; presenting the local
-    ssh's own makes servers that tailor their offer per client version
-    answer as they would answer it. Every wait is bounded by ``timeout``.
+    ``ident`` is the identification string to present (or an awaitable
+    that yields it, awaited once the TCP connection stands, so it can be
+    obtained concurrently); presenting the local ssh's own makes servers
+    that tailor their offer per client version answer as they would answer
+    it. Every wait is bounded by ``timeout``.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}

@@ -1,0 +1,24 @@
+"""Reading the catalog's TOML data files, with a parsed copy cached as JSON.
+
+tomllib is pure Python and the data files are large enough for parsing
+to show in start-up time; JSON decoding is done in C.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from importlib import resources
+from typing import Any
+
+from sshdoctor.catalog.cache import cached_json
+
+
+def load(relative: str) -> dict[str, Any]:
+    """The parsed contents of ``catalog/data/<relative>``."""
+    resource = resources.files("sshdoctor.catalog").joinpath("data", *relative.split("/"))
+    text = resource.read_text("utf-8")
+    # Keyed by the content itself: edits and upgrades never see stale data.
+    identity = hashlib.sha256(text.encode()).hexdigest()
+    data: dict[str, Any] = cached_json("catalog-" + relative.replace("/", "-"), identity, lambda: tomllib.loads(text))
+    return data

@@ -1,0 +1,45 @@
+"""What can still work when the local ssh cannot speak any algorithm a server offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sshdoctor.catalog.profiles import all_profiles
+from sshdoctor.model import Category
+
+_CLIENT_HINTS = {
+    "paramiko": "paramiko (pass disabled_algorithms={} and make sure the algorithm is in Transport's preferred lists)",
+    "putty": "PuTTY/plink (its legacy algorithms sit below the 'warn below here' line; move them up in the SSH settings)",
+    "asyncssh": "AsyncSSH (name the algorithm explicitly in kex_algs / encryption_algs / mac_algs / server_host_key_algs)",
+    "dropbear": "Dropbear's dbclient",
+    "jsch-mwiede": "JSch (mwiede fork; set the session config key for that category)",
+    "go": "Go x/crypto/ssh (list it in ssh.Config / HostKeyAlgorithms)",
+}
+
+
+def other_clients(category: Category, offer: Iterable[str]) -> list[str]:
+    """Client implementations whose newest profiled release supports one of ``offer``."""
+    offered = set(offer)
+    newest: dict[str, tuple[tuple[int, ...], str, list[str]]] = {}
+    for prof in all_profiles().values():
+        if prof.client is None:
+            continue
+        usable = sorted(offered & set(prof.supported.lists.get(category, ())))
+        key = prof.version_key()
+        if prof.implementation not in newest or key > newest[prof.implementation][0]:
+            newest[prof.implementation] = (key, prof.label, usable)
+    out = []
+    for impl, (_key, label, usable) in sorted(newest.items()):
+        if usable:
+            hint = _CLIENT_HINTS.get(impl, label)
+            out.append(f"{label} supports {', '.join(usable)}: {hint}")
+    return out
+
+
+def alternatives(category: Category, offer: Iterable[str], device_hint: str | None = None) -> list[str]:
+    """Ranked ways forward when no local change can help."""
+    offer = list(offer)
+    items = other_clients(category, offer)
+    items.append("a jump host with an older OpenSSH build that still has it: ssh -J jumphost target")
+    items.append(device_hint or "upgrade the server or device so it offers a current algorithm")
+    return items

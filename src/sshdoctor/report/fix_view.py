@@ -1,0 +1,82 @@
+"""Terminal rendering of a fix."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sshdoctor.catalog import algorithm
+from sshdoctor.fleet.fixhost import FixReport
+from sshdoctor.model import Category
+from sshdoctor.report.sanitize import printable
+from sshdoctor.report.terminal import CATEGORY_TITLE, console, rating_text
+
+
+def _category(directive: str) -> Category | None:
+    return next((c for c in Category if c.directive == directive), None)
+
+
+def render_fix(fix: FixReport, out: Console | None = None) -> None:
+    """Print a fix for a person: the change, the proof, where it goes, what it costs."""
+    out = out or console()
+    report = fix.report
+    target = report.target
+    name = printable(target.alias or target.host)
+    software = report.software or {}
+    out.print(Text.assemble(("fix for   ", "bold"), f"{name} port {target.port}",
+                            (f"  ({printable(str(software.get('name', '')))} {software.get('version') or ''})", "dim")))
+    plan = fix.plan
+    if plan is None:
+        out.print(Text(f"cannot plan a fix: {printable(fix.error or 'probe failed')}", style="bold red"))
+        return
+    if not plan.needed:
+        verdict = "and the real ssh confirms it" if fix.verified else ""
+        out.print(Text(f"✔ nothing to fix: your ssh already negotiates with this host {verdict}", style="bold green"))
+        return
+    out.print(Text("✘ now: no common " + ", ".join(CATEGORY_TITLE[c] for c in plan.before.failures), style="red"))
+    if fix.changes:
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        table.add_column("directive")
+        table.add_column("adds", no_wrap=True)
+        table.add_column("rating")
+        table.add_column("why")
+        for change in fix.changes:
+            cat = _category(change.directive) or Category.HOSTKEY
+            for alg in change.add:
+                info = algorithm(cat, alg)
+                table.add_row(change.directive, "+" + alg, rating_text(info.rating), info.reason)
+        out.print(table)
+    for cat in plan.unfixable:
+        out.print(Text(f"✘ your ssh supports none of the {CATEGORY_TITLE[cat]} algorithms this server offers", style="bold red"))
+        for alt in fix.alternatives.get(cat.value, []):
+            out.print(f"    - {printable(alt)}", markup=False)
+    if fix.run is not None:
+        run = fix.run
+        if run.ok:
+            methods = ", ".join(run.auth_methods) or "none listed"
+            out.print(Text(f"✔ verified: your ssh completed key exchange with these options and reached "
+                           f"authentication (server accepts: {methods})", style="bold green"))
+        else:
+            why = printable(run.last_error or f"ssh exited {run.exit_code}")
+            out.print(Text(f"✘ not verified: the real ssh did not get through key exchange: {why}", style="bold red"))
+    if not fix.changes:
+        return
+    out.print()
+    out.print(Text("~/.ssh/config (before any Host * block):", style="bold"))
+    out.print(Text(fix.ssh_config(), style="cyan"), end="")
+    if target.port != 22:
+        out.print(Text(f"    (Host matches the name on every port; add Port {target.port} to the block to make "
+                       f"`ssh {name}` use it)", style="dim"))
+    out.print(Text("one-off commands:", style="bold"))
+    one_off = fix.as_dict().get("one_off")
+    if isinstance(one_off, dict):
+        for line in one_off.values():
+            out.print(f"    {line}", markup=False, highlight=False)
+    if fix.server_side:
+        out.print(Text("on the server (removes the need for the workaround):", style="bold"))
+        for line in fix.server_side:
+            out.print(f"    {printable(line)}", markup=False)
+    out.print(Text("what it costs:", style="bold"))
+    for risk in fix.risks():
+        out.print(f"    - {risk}", markup=False)
