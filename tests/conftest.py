@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sshdoctor.lab.dropbear import Dropbear, dropbear_path
 from sshdoctor.lab.sshd import Sshd, sshd_path
 
 REQUIRE_LAB = bool(os.environ.get("SSHDOCTOR_REQUIRE_LAB"))
@@ -39,6 +40,23 @@ def sshd(key_dir: Path) -> Iterator[Callable[..., Sshd]]:
     def start(**kwargs: Any) -> Sshd:
         kwargs.setdefault("key_dir", key_dir)
         server = Sshd(**kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture
+def dropbear(key_dir: Path) -> Iterator[Callable[..., Dropbear]]:
+    """Factory: ``dropbear(host_keys=("rsa",))`` starts a real Dropbear on 127.0.0.1."""
+    need(dropbear_path(), "Dropbear")
+    started: list[Dropbear] = []
+
+    def start(**kwargs: Any) -> Dropbear:
+        kwargs.setdefault("key_dir", key_dir)
+        server = Dropbear(**kwargs).start()
         started.append(server)
         return server
 

@@ -96,7 +96,7 @@ async def _examine(
     capture: ClientCapture | None = None
     note: str | None = None
     if eff is None:
-        note = "no local OpenSSH client: negotiation not predicted"
+        note = "no OpenSSH client found (install openssh-client, or set SSHDOCTOR_SSH): negotiation not predicted"
     else:
         capture = ClientCapture(
             host_arg, port=explicit, config_file=client.config_file, options=list(client.options), timeout=timeout

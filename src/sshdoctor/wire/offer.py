@@ -7,6 +7,8 @@ from functools import cache
 from sshdoctor.catalog import all_algorithms
 from sshdoctor.model import Category, Proposal
 
+MAX_NAMES = 40
+
 
 @cache
 def probe_proposal() -> Proposal:
@@ -17,7 +19,11 @@ def probe_proposal() -> Proposal:
     """
     by_cat: dict[Category, list[str]] = {c: [] for c in Category}
     for algo in sorted(all_algorithms(), key=lambda a: a.rating.rank):
-        if not algo.pseudo:
+        # Certificates, GSS-API prefixes and aliases add length, not answers;
+        # Dropbear drops a peer that proposes more than 50 names in a list.
+        if algo.pseudo or algo.certificate or algo.name.startswith("gss-") or algo.same_as:
+            continue
+        if len(by_cat[algo.category]) < MAX_NAMES:
             by_cat[algo.category].append(algo.name)
     # Keep the proposal valid even with a sparse catalog.
     fallback = {
