@@ -19,8 +19,10 @@ def demo(keep: bool) -> None:
     from rich.rule import Rule
 
     from sshdoctor.fleet.examine import examine
+    from sshdoctor.fleet.fixhost import fix_host
     from sshdoctor.lab.asyncssh_server import AsyncsshServer
     from sshdoctor.local.sshbin import ssh_path
+    from sshdoctor.report.fix_view import render_fix
     from sshdoctor.report.terminal import console, render_probe
 
     out = console()
@@ -38,6 +40,23 @@ def demo(keep: bool) -> None:
         out.print(Rule(f"2. sshdoctor probe {server.target}"))
         report = run_async(lambda: examine(server.target))
         render_probe(report, out)
+        out.print(Rule(f"3. sshdoctor fix {server.target}"))
+        result = run_async(lambda: fix_host(server.target))
+        render_fix(result, out)
+        if result.changes:
+            out.print(Rule("4. your ssh with the fix"))
+            with tempfile.TemporaryDirectory() as tmp:
+                cmd = [
+                    ssh_path(), *result.ssh_options(), "-o", "BatchMode=yes",
+                    "-o", f"UserKnownHostsFile={tmp}/known_hosts", "-o", "StrictHostKeyChecking=accept-new",
+                    "-p", str(server.port), "demo@127.0.0.1", "true",
+                ]
+                out.print("$ ssh " + " ".join(result.ssh_options()) + f" -p {server.port} demo@127.0.0.1", markup=False)
+                res = subprocess.run(cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+                out.print(res.stderr.strip(), markup=False, style="dim")
+                if "Permission denied" in res.stderr:
+                    out.print("key exchange completed: the server now asks who you are (the demo server accepts no one)",
+                              style="bold green")
         if keep:
             click.prompt("Server still running; press Enter to stop", default="", show_default=False)
     finally:
