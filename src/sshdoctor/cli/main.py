@@ -13,7 +13,10 @@ from sshdoctor import __version__
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "probe": ("sshdoctor.cli.probe_cmd", "probe", "Show what a server offers and what your ssh would negotiate."),
+    "check": ("sshdoctor.cli.check_cmd", "check", "Walk the connection to a host stage by stage (also: sshdoctor HOST)."),
     "demo": ("sshdoctor.cli.demo_cmd", "demo", "Run sshdoctor against a built-in legacy server on loopback."),
+    "lint": ("sshdoctor.cli.lint_cmd", "lint", "Check the algorithm directives of ssh_config or sshd_config."),
+    "explain": ("sshdoctor.cli.explain_cmd", "explain", "Explain an SSH failure message or log, with the safest fix."),
     "fix": ("sshdoctor.cli.fix_cmd", "fix", "Find, verify and write the narrowest fix for a host."),
 }
 
@@ -31,6 +34,16 @@ class LazyGroup(click.Group):
         module = importlib.import_module(entry[0])
         command: click.Command = getattr(module, entry[1])
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # `sshdoctor HOST` is `sshdoctor check HOST`: anything that is not a
+        # command name (nor an option) is taken as a host.
+        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            command = self.get_command(ctx, "check")
+            return "check", command, args
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]

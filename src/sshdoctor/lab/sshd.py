@@ -77,7 +77,9 @@ class Sshd:
         self.log = self.dir / "sshd.log"
 
     def config_text(self) -> str:
-        lines = [
+        # sshd keeps the first value it reads: the caller's extras go first.
+        lines = [f"{directive} {value}" for directive, value in self.extra.items()]
+        lines += [
             f"ListenAddress {self.host}",
             f"Port {self.port}",
             "PidFile none",
@@ -96,8 +98,6 @@ class Sshd:
             if value:
                 text = value if isinstance(value, str) else ",".join(value)
                 lines.append(f"{directive} {text}")
-        for directive, value in self.extra.items():
-            lines.append(f"{directive} {value}")
         return "\n".join(lines) + "\n"
 
     def start(self) -> Sshd:

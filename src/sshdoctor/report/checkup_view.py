@@ -1,0 +1,42 @@
+"""Terminal rendering of the stage-by-stage walk."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from sshdoctor.fleet.checkup import Checkup
+from sshdoctor.report.sanitize import printable
+from sshdoctor.report.terminal import console
+
+_MARK = {
+    "ok": ("✔ ok     ", "green"),
+    "failed": ("✘ failed ", "bold red"),
+    "warning": ("! warning", "yellow"),
+    "skipped": ("· skipped", "dim"),
+}
+
+
+def render_checkup(check: Checkup, out: Console | None = None) -> None:
+    """One status line per stage, the causes of the failed one, then the verdict."""
+    out = out or console()
+    target = check.target
+    where = f"{target.alias or target.host} port {target.port}" if target else check.spec
+    out.print(Text.assemble(("checking  ", "bold"), printable(where)))
+    blamed = check.failed
+    for stage in check.stages:
+        mark, style = _MARK.get(stage.status, ("?", ""))
+        out.print(Text.assemble((mark, style), f"  {stage.name:<21} ", (printable(stage.summary), "")))
+        if stage.status in ("failed", "warning"):
+            for i, cause in enumerate(stage.causes, 1):
+                lead = "likely" if i == 1 else "or"
+                out.print(Text(f"{'':13}{lead}: {printable(cause.text)}", style="bold" if i == 1 else ""))
+                if cause.confirm:
+                    out.print(Text(f"{'':17}confirm: {printable(cause.confirm)}", style="dim"))
+            if stage.fix and stage is not blamed:
+                out.print(Text(f"{'':13}fix: {printable(stage.fix)}", style="cyan"))
+    out.print()
+    style = "bold green" if blamed is None else "bold red"
+    out.print(Text(f"verdict: {printable(check.verdict)}", style=style))
+    if check.next_command:
+        out.print(Text.assemble(("next:    ", "bold"), (printable(check.next_command), "cyan")))
