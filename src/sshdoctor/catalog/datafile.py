@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sshdoctor.catalog.cache import cached_json
 
+DATA = Path(__file__).resolve().parent / "data"
+
 
 def load(relative: str) -> dict[str, Any]:
     """The parsed contents of ``catalog/data/<relative>``."""
-    resource = resources.files("sshdoctor.catalog").joinpath("data", *relative.split("/"))
-    text = resource.read_text("utf-8")
+    # A plain path: importlib.resources costs more start-up time than the
+    # whole catalog lookup, and the package is always installed as files.
+    text = (DATA / relative).read_text("utf-8")
     # Keyed by the content itself: edits and upgrades never see stale data.
     identity = hashlib.sha256(text.encode()).hexdigest()
     data: dict[str, Any] = cached_json("catalog-" + relative.replace("/", "-"), identity, lambda: tomllib.loads(text))

@@ -7,10 +7,9 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from sshdoctor.catalog.datafile import load
+from sshdoctor.catalog.datafile import DATA, load
 from sshdoctor.model import Category, Proposal
 
 SIDES = ("client", "server", "supported")
@@ -89,7 +88,7 @@ def _side(table: dict[str, Any] | None) -> Side | None:
 
 @cache
 def _load() -> tuple[dict[str, Profile], dict[str, dict[str, str]]]:
-    folder = resources.files("sshdoctor.catalog").joinpath("data/profiles")
+    folder = DATA / "profiles"
     profiles: dict[str, Profile] = {}
     sources: dict[str, dict[str, str]] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

@@ -10,8 +10,8 @@ from sshdoctor.catalog.software import identify
 from sshdoctor.local.capture import ClientCapture
 from sshdoctor.local.effective import Effective, effective
 from sshdoctor.local.errors import LocalError, SshMissing
-from sshdoctor.local.sshbin import supported, version
-from sshdoctor.model import Category, HostReport, Target, parse_target
+from sshdoctor.local.sshbin import ssh_path, supported
+from sshdoctor.model import Category, HostReport, Proposal, Target, parse_target
 from sshdoctor.negotiate import negotiate
 from sshdoctor.wire.errors import ProbeError
 from sshdoctor.wire.probe import DEFAULT_IDENT, probe
@@ -26,40 +26,6 @@ class ClientSpec:
 
 
 DEFAULT_CLIENT = ClientSpec()
-
-def resolve(spec: str, port: int | None, client: ClientSpec) -> tuple[Target, Effective | None, int | None]:
-    """The address ssh would connect to for a target string (``ssh -G``).
-
-    Returns the target, the effective configuration (None when no local ssh
-    is installed) and the port the user named explicitly.
-    """
-    host, explicit = parse_target(spec, port)
-    try:
-        eff = effective(host, port=explicit, config_file=client.config_file, options=list(client.options))
-    except SshMissing:
-        return Target(host, explicit or 22), None, explicit
-    alias = host if eff.hostname != host else None
-    return Target(eff.hostname, eff.port, alias=alias), eff, explicit
-
-
-def client_label(alias: str) -> str:
-    return f"{version().label} (local ssh, effective config for {alias})"
-
-
-async def examine(
-    spec: str,
-    *,
-    port: int | None = None,
-    timeout: float = 5.0,
-    client: ClientSpec = DEFAULT_CLIENT,
-) -> HostReport:
-    """Probe a host and predict the local ssh's negotiation with it.
-
-    Errors come back inside the report (``error``, ``error_kind``,
-    ``exit_code``) except a target the user mistyped or a local ssh
-    configuration that does not parse, which raise.
-    """
-    return (await examine_resolved(spec, port=port, timeout=timeout, client=client)).report
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +42,28 @@ class Examined:
         return self.report.target.alias or self.report.target.host
 
 
+def client_label(ident: str, alias: str) -> str:
+    """How the local client is named in outcomes: its version and the host whose config applies."""
+    software = ident.split("-", 2)[-1] if ident.startswith("SSH-") else ident
+    return f"{software} (local ssh, effective config for {alias})"
+
+
+async def examine(
+    spec: str,
+    *,
+    port: int | None = None,
+    timeout: float = 5.0,
+    client: ClientSpec = DEFAULT_CLIENT,
+) -> HostReport:
+    """Probe a host and predict the local ssh's negotiation with it.
+
+    Errors come back inside the report (``error``, ``error_kind``,
+    ``exit_code``) except a target the user mistyped or a local ssh
+    configuration that does not parse, which raise.
+    """
+    return (await _examine(spec, port, timeout, client, want_effective=False)).report
+
+
 async def examine_resolved(
     spec: str,
     *,
@@ -83,77 +71,91 @@ async def examine_resolved(
     timeout: float = 5.0,
     client: ClientSpec = DEFAULT_CLIENT,
 ) -> Examined:
-    """:func:`examine`, also returning the effective ssh configuration used."""
-    target, eff, explicit = await asyncio.to_thread(resolve, spec, port, client)
-    report = await _examine(target, eff, explicit, timeout, client)
-    return Examined(report=report, effective=eff, explicit_port=explicit)
+    """:func:`examine`, also returning the effective ssh configuration (``ssh -G``)."""
+    return await _examine(spec, port, timeout, client, want_effective=True)
 
 
-async def _examine(
-    target: Target, eff: Effective | None, explicit: int | None, timeout: float, client: ClientSpec
-) -> HostReport:
-    host_arg = target.alias or target.host
-    capture: ClientCapture | None = None
-    note: str | None = None
-    if eff is None:
-        note = "no OpenSSH client found (install openssh-client, or set SSHDOCTOR_SSH): negotiation not predicted"
-    else:
-        capture = ClientCapture(
-            host_arg, port=explicit, config_file=client.config_file, options=list(client.options), timeout=timeout
-        )
-
-    async def local_ident() -> str:
-        # Runs while the TCP connection is being made.
-        nonlocal capture, note
-        if capture is None:
-            return DEFAULT_IDENT
-        try:
-            return await capture.start()
-        except LocalError as exc:
-            await capture.close()
-            capture, note = None, exc.message
-            return DEFAULT_IDENT
-
-    ident_task = asyncio.ensure_future(local_ident())
+def _have_ssh() -> bool:
     try:
+        ssh_path()
+    except SshMissing:
+        return False
+    return True
+
+
+async def _examine(spec: str, port: int | None, timeout: float, client: ClientSpec, *, want_effective: bool) -> Examined:
+    host, explicit = parse_target(spec, port)
+    if not _have_ssh():
+        target = Target(host, explicit or 22)
+        report = await _probe_only(target, timeout, note=SshMissing(
+            "no OpenSSH client found (install openssh-client, or set SSHDOCTOR_SSH): negotiation not predicted").message)
+        return Examined(report=report, effective=None, explicit_port=explicit)
+    eff_task = None
+    if want_effective:
+        eff_task = asyncio.ensure_future(asyncio.to_thread(
+            effective, host, port=explicit, config_file=client.config_file, options=list(client.options)))
+    capture = ClientCapture(host, port=explicit, config_file=client.config_file, options=list(client.options),
+                            timeout=timeout)
+    try:
+        # The real ssh reports the HostName and Port it would use (ssh -G's
+        # answer, without a second process), then its identification.
+        ident = await capture.start()
+        resolved = capture.resolved_host or host
+        target = Target(resolved, capture.resolved_port or explicit or 22, alias=host if resolved != host else None)
+        eff = await eff_task if eff_task is not None else None
         try:
-            result = await probe(target, timeout=timeout, ident=ident_task)
+            result = await probe(target, timeout=timeout, ident=ident)
         except ProbeError as exc:
-            return HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
-        ident = ident_task.result()
-        outcome = client_proposal = None
-        if capture is not None:
-            try:
-                client_proposal = await capture.proposal(result.banner.raw)
-            except LocalError as exc:
-                note = exc.message
-        if client_proposal is None and eff is not None:
-            # Fallback: the configured lists, without known_hosts ordering.
-            client_proposal = eff.proposal()
+            report = HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
+            return Examined(report=report, effective=eff, explicit_port=explicit)
+        note = None
+        client_proposal: Proposal | None = None
+        try:
+            client_proposal = await capture.proposal(result.banner.raw)
+        except LocalError as exc:
+            note = exc.message
+            client_proposal = eff.proposal() if eff is not None else None  # configured lists, no known_hosts order
+        outcome = None
         if client_proposal is not None:
-            outcome = negotiate(client_proposal, result.proposal, client_label=client_label(host_arg))
-        return HostReport(
+            outcome = negotiate(client_proposal, result.proposal, client_label=client_label(ident, host))
+        report = HostReport(
             target=target,
             address=result.address,
             banner=result.banner,
             software=identify(result.banner).as_dict(),
             offer=result.proposal,
             client_proposal=client_proposal,
-            client_ident=ident if capture is not None else None,
+            client_ident=ident,
             outcome=outcome,
             error=note if outcome is None else None,
-            error_kind="ssh-missing" if eff is None else None,
-            exit_code=SshMissing.exit_code if eff is None else 0,
             timings=result.timings,
-            local_supported=_local_supported() if eff is not None else None,
+            local_supported=_local_supported(),
         )
+        return Examined(report=report, effective=eff, explicit_port=explicit)
     finally:
-        if not ident_task.done():
-            ident_task.cancel()
-        with contextlib.suppress(BaseException):
-            await ident_task
-        if capture is not None:
-            await capture.close()
+        await capture.close()
+        if eff_task is not None and not eff_task.done():
+            eff_task.cancel()
+            with contextlib.suppress(BaseException):
+                await eff_task
+
+
+async def _probe_only(target: Target, timeout: float, note: str) -> HostReport:
+    try:
+        result = await probe(target, timeout=timeout, ident=DEFAULT_IDENT)
+    except ProbeError as exc:
+        return HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
+    return HostReport(
+        target=target,
+        address=result.address,
+        banner=result.banner,
+        software=identify(result.banner).as_dict(),
+        offer=result.proposal,
+        error=note,
+        error_kind="ssh-missing",
+        exit_code=SshMissing.exit_code,
+        timings=result.timings,
+    )
 
 
 def _local_supported() -> dict[str, tuple[str, ...]] | None:

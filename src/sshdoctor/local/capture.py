@@ -20,7 +20,7 @@ import tempfile
 from types import TracebackType
 
 from sshdoctor.local.effective import config_args
-from sshdoctor.local.errors import LocalError
+from sshdoctor.local.errors import LocalError, SshConfigError
 from sshdoctor.local.sshbin import ssh_path
 from sshdoctor.model import Proposal
 from sshdoctor.wire.errors import ProbeError
@@ -59,6 +59,8 @@ class ClientCapture:
         self.options = options or []
         self.timeout = timeout
         self.ident: str | None = None
+        self.resolved_host: str | None = None
+        self.resolved_port: int | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.StreamReader | None = None
@@ -84,7 +86,10 @@ class ClientCapture:
         # O_RDWR on a FIFO never blocks on Linux and keeps EOF away until we close.
         c2s_fd = os.open(c2s, os.O_RDWR | os.O_NONBLOCK)
         self._s2c_fd = os.open(s2c, os.O_RDWR | os.O_NONBLOCK)
-        proxy = "sh -c " + shlex.quote('cat "$0" & exec cat > "$1"') + f" {shlex.quote(s2c)} {shlex.quote(c2s)}"
+        # The proxy first reports where ssh would connect (%h %p: HostName and
+        # Port after ssh applied its configuration), then relays.
+        script = 'printf "%%s %%s\\n" "$2" "$3" > "$1"; cat "$0" & exec cat > "$1"'
+        proxy = "sh -c " + shlex.quote(script) + f" {shlex.quote(s2c)} {shlex.quote(c2s)} %h %p"
         args = [ssh_path(), *config_args(self.config_file, self.options)]
         for opt in (*_FIXED_OPTIONS, f"ProxyCommand={proxy}"):
             args += ["-o", opt]
@@ -102,6 +107,12 @@ class ClientCapture:
         self._reader = asyncio.StreamReader(limit=512 * 1024)
         protocol = asyncio.StreamReaderProtocol(self._reader)
         self._transport, _ = await loop.connect_read_pipe(lambda: protocol, os.fdopen(c2s_fd, "rb", buffering=0))
+        where = await self._bounded(_read_line(self._reader), "the host it resolves to")
+        if where is None:
+            raise LocalError(await self._failure("ssh did not start its ProxyCommand"))
+        host_text, _, port_text = where.decode("utf-8", "replace").rpartition(" ")
+        self.resolved_host = host_text
+        self.resolved_port = int(port_text) if port_text.isdigit() else None
         line = await self._bounded(_read_line(self._reader), "its identification string")
         if line is None:
             raise LocalError(await self._failure("ssh closed before sending its identification"))
@@ -134,7 +145,12 @@ class ClientCapture:
                 raise LocalError(await self._failure(f"unexpected data from ssh ({exc})")) from None
         task.cancel()
         if done:
-            raise LocalError(await self._failure(f"ssh exited before sending {what}"))
+            message = await self._failure(f"ssh exited before sending {what}")
+            if self.resolved_host is None:
+                # ssh stopped before it even ran the ProxyCommand: it rejected
+                # its configuration or options.
+                raise SshConfigError("the ssh configuration does not parse: " + message.split(": ", 1)[-1])
+            raise LocalError(message)
         raise LocalError(f"the local ssh did not send {what} within {self.timeout:g} s")
 
     async def _failure(self, what: str) -> str:
