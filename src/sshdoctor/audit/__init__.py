@@ -1,0 +1,1 @@
+"""Security verdicts and policies over proposals, host keys, versions and configuration files (no I/O)."""
