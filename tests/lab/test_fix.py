@@ -124,3 +124,15 @@ def test_dropbear_needs_no_fix_and_is_verified(dropbear: Callable[..., Any], cli
     code, doc = fix_json(server.target, client_config(""))
     assert code == 0
     assert doc["needed"] is False
+
+
+def test_pre_rfc8332_server_gets_pubkey_ssh_rsa(client_config: Callable[[str], str]) -> None:
+    from sshdoctor.lab.asyncssh_server import AsyncsshServer
+
+    with AsyncsshServer(version="OpenSSH_6.6.1", pseudo=False, hostkey=["ssh-rsa"],
+                        kex=["diffie-hellman-group14-sha1"], cipher=["aes128-ctr"], mac=["hmac-sha1"]) as server:
+        code, doc = fix_json(server.target, client_config(""))
+    assert code == 0, doc
+    adds = {c["directive"]: c["add"] for c in doc["changes"]}
+    assert adds["HostKeyAlgorithms"] == ["ssh-rsa"]
+    assert adds["PubkeyAcceptedAlgorithms"] == ["ssh-rsa"]

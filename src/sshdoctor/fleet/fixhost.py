@@ -132,11 +132,13 @@ async def fix_host(
     model = client_model(examined.effective, report.client_proposal)
     plan = plan_client_fix(report.offer, model)
     changes = list(plan.changes)
-    if plan.works and needs_pubkey_sha1(report.offer, plan):
+    software = identify(report.banner) if report.banner else Software("unknown", "unknown")
+    accepted = (examined.effective.get("pubkeyacceptedalgorithms") or "").split(",")
+    if (plan.works and "ssh-rsa" not in accepted
+            and needs_pubkey_sha1(report.offer, plan, (software.product, software.version))):
         changes.append(Change(directive="PubkeyAcceptedAlgorithms", add=("ssh-rsa",)))
     changes_t = tuple(changes)
     option_changes = _option_changes(changes_t, model)
-    software = identify(report.banner) if report.banner else Software("unknown", "unknown")
     server_side = tuple(server_side_advice(software, plan.before.failures, model.defaults)) if plan.needed else ()
     alts = {
         c.value: alternatives(c, _offer_for(report, c), _device_hint(server_side)) for c in plan.unfixable

@@ -41,6 +41,27 @@ class _RefuseAll(asyncssh.SSHServer):
         return False
 
 
+def _ignore(_self: Any, _value: Any) -> None:
+    return None
+
+
+_LEGACY_CLASSES: dict[type, type] = {}
+
+
+def _legacy_class(base: type) -> type:
+    if base in _LEGACY_CLASSES:
+        return _LEGACY_CLASSES[base]
+    _LEGACY_CLASSES[base] = type(
+        "Legacy" + base.__name__,
+        (base,),
+        {
+            "_strict_kex": property(lambda _self: False, _ignore),
+            "_can_send_ext_info": property(lambda _self: False, _ignore),
+        },
+    )
+    return _LEGACY_CLASSES[base]
+
+
 _KEY_CACHE: dict[tuple[str, int | None], Any] = {}
 
 
@@ -81,6 +102,7 @@ class AsyncsshServer:
         host: str = "127.0.0.1",
         port: int = 0,
         rsa_bits: int = 2048,
+        pseudo: bool = True,
     ) -> None:
         self.kex, self.hostkey, self.cipher, self.mac = list(kex), list(hostkey), list(cipher), list(mac)
         self.compression = list(compression)
@@ -88,6 +110,7 @@ class AsyncsshServer:
         self.host = host
         self.port = port
         self.rsa_bits = rsa_bits
+        self.pseudo = pseudo
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: Any = None
@@ -107,6 +130,7 @@ class AsyncsshServer:
 
     async def _start(self) -> None:
         wanted = [a.encode() for a in self.hostkey]
+        pseudo = self.pseudo
 
         class _Server(_RefuseAll):
             def connection_made(self, conn: Any) -> None:
@@ -117,6 +141,13 @@ class AsyncsshServer:
                 # Its host-key choice walks the client's list over this map,
                 # so it must hold only what was offered.
                 conn._server_host_keys = {a: k for a, k in conn._server_host_keys.items() if a in wanted}
+                if not pseudo:
+                    # A server from before RFC 8308 and strict kex: neither
+                    # signal in its KEXINIT, no EXT_INFO, no strict mode
+                    # (AsyncSSH would otherwise turn strict mode on because
+                    # the client asked for it).
+                    conn._get_extra_kex_algs = list
+                    conn.__class__ = _legacy_class(type(conn))
 
         self._server = await asyncssh.create_server(
             _Server,

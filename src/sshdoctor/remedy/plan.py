@@ -133,14 +133,22 @@ def plan_client_fix(server: Proposal, client: ClientModel) -> ClientPlan:
     return ClientPlan(changes=changes, before=before, after=after, unfixable=tuple(unfixable))
 
 
-def needs_pubkey_sha1(server: Proposal, plan: ClientPlan) -> bool:
+def needs_pubkey_sha1(server: Proposal, plan: ClientPlan, software: tuple[str, str | None] = ("unknown", None)) -> bool:
     """Whether user authentication with an RSA key will need ``ssh-rsa`` too.
 
-    A server whose only RSA host-key algorithm is ``ssh-rsa`` and that does
-    not announce ``ext-info-s`` predates RFC 8332: it can only verify SHA-1
-    RSA signatures, which OpenSSH 8.8+ no longer makes by default.
+    A server that can only verify SHA-1 RSA signatures predates RFC 8332;
+    OpenSSH 8.8+ clients no longer make them by default. Its sign: the
+    host-key list offers ``ssh-rsa`` but no ``rsa-sha2-*`` and no
+    ``ext-info-s``, and it is not an OpenSSH 7.2+ server (which verifies
+    rsa-sha2 signatures whatever its host key list says). ``software`` is
+    the (product, version) the banner names.
     """
     hostkeys = set(server.hostkey)
+    product, version = software
+    if product == "openssh" and version:
+        parts = [int(x) for x in version.split("p")[0].split(".")[:2] if x.isdigit()]
+        if tuple(parts) >= (7, 2):
+            return False
     return (
         "ssh-rsa" in hostkeys
         and not hostkeys & {"rsa-sha2-256", "rsa-sha2-512"}

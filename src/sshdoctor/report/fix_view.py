@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sshdoctor.catalog import algorithm
+from sshdoctor.fleet.applyfix import Applied, GroupFix
 from sshdoctor.fleet.fixhost import FixReport
 from sshdoctor.model import Category
 from sshdoctor.report.sanitize import printable
@@ -80,3 +81,51 @@ def render_fix(fix: FixReport, out: Console | None = None) -> None:
     out.print(Text("what it costs:", style="bold"))
     for risk in fix.risks():
         out.print(f"    - {risk}", markup=False)
+
+
+def render_applied(applied: Applied, out: Console | None = None) -> None:
+    """What --apply wrote, and whether the file alone now works."""
+    out = out or console()
+    res = applied.result
+    out.print()
+    if not res.written:
+        title = "diff (dry run, nothing written):" if res.changed else f"{res.path}: already in place, nothing to write"
+        out.print(Text(title, style="bold"))
+        if res.diff:
+            out.print(res.diff, markup=False, highlight=False)
+        return
+    backup = f" (backup: {res.backup})" if res.backup else ""
+    out.print(Text(f"wrote {res.path}: {res.action} block at line {res.block_line}{backup}", style="bold"))
+    for note in res.notes:
+        out.print(f"    {note}", markup=False)
+    if not applied.in_effect:
+        out.print(Text(f"✘ ssh -G does not show the fix in effect: {applied.missing}", style="bold red"))
+    elif applied.verified:
+        out.print(Text("✔ re-checked: with the file alone your ssh now completes key exchange", style="bold green"))
+    else:
+        why = applied.run.last_error if applied.run else "not run"
+        out.print(Text(f"✘ the file is in effect but ssh still fails: {printable(why or '')}", style="bold red"))
+
+
+def render_group(group: GroupFix, *, written: bool, out: Console | None = None) -> None:
+    """One line per host, then the shared block."""
+    out = out or console()
+    for fix in group.fixes:
+        name = printable(fix.examined.host_arg)
+        if fix.plan is None:
+            out.print(Text(f"✘ {name}: {printable(fix.error or fix.report.error or 'probe failed')}", style="red"))
+        elif not fix.changes:
+            out.print(Text(f"✔ {name}: nothing to fix", style="green"))
+        else:
+            adds = "; ".join(f"{c.directive} {c.option_value()}" for c in fix.changes)
+            out.print(f"• {name}: {adds}", markup=False)
+    if group.applied is None:
+        return
+    out.print()
+    out.print(Text("one block for all of them:" if written else "one block for all of them (not written; add --apply):",
+                   style="bold"))
+    out.print(group.applied.diff or "(already in place)", markup=False, highlight=False)
+    for host, run in group.checks.items():
+        mark, style = ("✔", "green") if run.ok else ("✘", "red")
+        verdict = "works with the file" if run.ok else printable(run.last_error or "fails")
+        out.print(Text(f"{mark} {printable(host)}: {verdict}", style=style))
