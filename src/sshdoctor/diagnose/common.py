@@ -1,0 +1,136 @@
+"""Helpers shared by the recognisers: category words, offers, explanations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sshdoctor.catalog import Rating, algorithm, is_pseudo
+from sshdoctor.model import Category, Finding
+
+NO_COMMON = "no-common-algorithm"
+
+TITLE = {
+    Category.KEX: "key exchange method",
+    Category.HOSTKEY: "host key algorithm",
+    Category.CIPHER: "cipher",
+    Category.MAC: "MAC",
+    Category.COMPRESSION: "compression method",
+}
+
+_WORD_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
+    (re.compile(r"host.?key|server_host_key|key type|signature"), Category.HOSTKEY),
+    (re.compile(r"key.?exchange|\bkex\b"), Category.KEX),
+    (re.compile(r"\bmacs?\b|digest|hmac"), Category.MAC),
+    (re.compile(r"cipher|encryption|\benc\b"), Category.CIPHER),
+    (re.compile(r"\bcomp"), Category.COMPRESSION),
+)
+
+
+def category_from_words(text: str) -> Category | None:
+    """The category a program's own words name (``key exchange method``, ``enc c->s``, ``macs`` …)."""
+    lowered = text.lower()
+    for pattern, category in _WORD_RULES:
+        if pattern.search(lowered):
+            return category
+    return None
+
+
+def direction_from_words(text: str) -> str | None:
+    """``c2s`` or ``s2c`` when the words name one direction."""
+    lowered = text.lower().replace(" ", "")
+    if any(w in lowered for w in ("c->s", "ctos", "c2s", "client->server", "client-to-server", "clienttoserver")):
+        return "c2s"
+    if any(w in lowered for w in ("s->c", "stoc", "s2c", "server->client", "server-to-client", "servertoclient")):
+        return "s2c"
+    return None
+
+
+def offer_tuple(text: str, sep: str = ",") -> tuple[str, ...]:
+    """A name-list as printed, split; a list of hundreds of names is cut to bound the work."""
+    names = tuple(n.strip().strip("\"'") for n in text.split(sep))
+    return tuple(n for n in names if n)[:256]
+
+
+def port_of(text: str | None) -> int | None:
+    """A port number, or None when absent or not a valid port."""
+    if text is None or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 0 < value < 65536 else None
+
+
+def host_of(text: str | None) -> str | None:
+    """A peer name from a message; OpenSSH's ``UNKNOWN`` (a ProxyCommand) means none."""
+    if not text or text == "UNKNOWN":
+        return None
+    return text.strip("[]<>")
+
+
+def _offer_verdict(category: Category, offer: Iterable[str]) -> str:
+    """A phrase on how good the other side's offer is, from the catalog."""
+    real = [n for n in offer if not is_pseudo(n)]
+    if not real:
+        return "The list was empty: that side has nothing enabled for this category."
+    rated = [(algorithm(category, n).rating, n) for n in real]
+    best = min(rated, key=lambda rn: rn[0].rank)
+    if best[0] in (Rating.WEAK, Rating.BROKEN):
+        reason = algorithm(category, best[1]).reason
+        return (f"Even the best of it, {best[1]}, is rated {best[0].value}"
+                + (f" ({reason})" if reason else "")
+                + ", which is why current software no longer enables it by default.")
+    if best[0] is Rating.UNKNOWN:
+        return f"sshdoctor's catalog does not know {best[1]}: possibly a vendor-specific or very new algorithm."
+    return (f"Its best entry, {best[1]}, is rated {best[0].value}: the other side is probably the older "
+            "or more restricted one, or this side has been configured very narrowly.")
+
+
+def negotiation_explanation(category: Category, their_offer: tuple[str, ...] | None, *, side: str,
+                            program: str) -> str:
+    """Plain words for a failed negotiation seen by ``program`` acting as ``side``."""
+    other = "server" if side == "client" else "client"
+    what = TITLE[category]
+    text = (f"{program} ({side} side) and the {other} have no {what} in common, so the connection "
+            "stopped during key exchange, before any login was tried.")
+    if their_offer is not None:
+        text += f" The {other} offered only: {', '.join(their_offer)}. " + _offer_verdict(category, their_offer)
+    else:
+        text += f" The message does not say what the {other} offered."
+    return text
+
+
+def negotiation(category: Category | None, their_offer: tuple[str, ...] | None, *, reported_by: str,
+                side: str, program: str, host: str | None = None, port: int | None = None,
+                our_offer: tuple[str, ...] | None = None, evidence: str | None = None,
+                extra: dict[str, object] | None = None) -> Finding:
+    """A ``no-common-algorithm`` finding with its explanation."""
+    if category is None:
+        explanation = (f"{program} could not agree on algorithms with the other side; the message does not "
+                       "say which category failed.")
+    else:
+        explanation = negotiation_explanation(category, their_offer, side=side, program=program)
+    data: dict[str, object] = {"side": side}
+    data.update(extra or {})
+    return Finding(
+        kind=NO_COMMON,
+        explanation=explanation,
+        category=category,
+        severity="fail",
+        host=host,
+        port=port,
+        their_offer=their_offer,
+        our_offer=our_offer,
+        reported_by=reported_by,
+        evidence=evidence,
+        extra=data,
+    )
+
+
+def simple(kind: str, explanation: str, *, reported_by: str, host: str | None = None, port: int | None = None,
+           evidence: str | None = None, severity: str = "fail", category: Category | None = None,
+           algorithm_name: str | None = None, their_offer: tuple[str, ...] | None = None,
+           extra: dict[str, object] | None = None) -> Finding:
+    """Any other finding."""
+    return Finding(kind=kind, explanation=explanation, category=category, severity=severity, host=host, port=port,
+                   reported_by=reported_by, evidence=evidence, algorithm=algorithm_name, their_offer=their_offer,
+                   extra=dict(extra or {}))

@@ -1,0 +1,129 @@
+"""Running every recogniser over a text, line by line, and tidying the result.
+
+The engine keeps no more than a bounded list of findings and a few lines of
+context, so a text of any length can be streamed through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from sshdoctor.diagnose.registry import Context, Recogniser, recognisers
+from sshdoctor.diagnose.text import clean_line
+from sshdoctor.diagnose.vlog import VlogReader
+from sshdoctor.model import Finding
+
+MAX_FINDINGS = 500
+
+
+class Explainer:
+    """Feed lines with :meth:`feed`; :meth:`finish` returns the findings."""
+
+    def __init__(self, *, families: Iterable[str] | None = None, names: Iterable[str] = (), keep: bool = True) -> None:
+        wanted = set(families) if families is not None else None
+        extra = set(names)
+        self._recs: tuple[Recogniser, ...] = tuple(
+            r for r in recognisers() if wanted is None or r.family in wanted or r.name in extra
+        )
+        self.ctx = Context()
+        self.vlog = VlogReader()
+        self.keep = keep
+        self.found: list[Finding] = []
+        self.lines = 0
+
+    def feed(self, raw: str) -> list[Finding]:
+        """Process one line; returns the findings it produced (also kept unless ``keep`` is off)."""
+        self.lines += 1
+        line = clean_line(raw)
+        if not line.strip():
+            return []
+        self.vlog.feed(line)
+        produced: list[Finding] = []
+        self.ctx.flags.discard("consumed")
+        for rec in self._recs:
+            if rec.needle not in line:
+                continue
+            m = rec.pattern.search(line)
+            if m is None:
+                continue
+            result = rec.build(m, self.ctx)
+            if isinstance(result, Finding):
+                produced.append(result)
+            elif result:
+                produced.extend(result)
+            if "consumed" in self.ctx.flags:
+                break
+        self.ctx.recent.append(line)
+        if self.keep and len(self.found) < MAX_FINDINGS:
+            self.found.extend(produced[: MAX_FINDINGS - len(self.found)])
+        return produced
+
+    def finish(self) -> list[Finding]:
+        """The findings of everything fed, merged and ordered."""
+        host, port = self.ctx.peer or (None, None)
+        found = self.vlog.findings(host, port) + self.found
+        return tidy(found, self.ctx)
+
+
+def _same_host(a: str | None, b: str | None, ctx: Context) -> bool:
+    if a is None or b is None or a == b:
+        return True
+    return ctx.aliases.get(a) == b or ctx.aliases.get(b) == a
+
+
+def _merge(a: Finding, b: Finding) -> Finding:
+    """``a`` with the blanks filled from ``b`` (the same event seen in two lines)."""
+    return replace(
+        a,
+        host=a.host or b.host,
+        port=a.port if a.port is not None else b.port,
+        their_offer=a.their_offer if a.their_offer is not None else b.their_offer,
+        our_offer=a.our_offer if a.our_offer is not None else b.our_offer,
+        algorithm=a.algorithm or b.algorithm,
+        category=a.category or b.category,
+        evidence=a.evidence or b.evidence,
+        extra={**b.extra, **a.extra},
+    )
+
+
+def tidy(found: list[Finding], ctx: Context) -> list[Finding]:
+    """Merge repeats of one event, drop what a more specific finding explains, fill in the peer."""
+    merged: list[Finding] = []
+    for f in found:
+        for i, g in enumerate(merged):
+            if (g.kind, g.category, g.reported_by) == (f.kind, f.category, f.reported_by) and _same_host(
+                g.host, f.host, ctx
+            ) and (g.port is None or f.port is None or g.port == f.port):
+                merged[i] = _merge(g, f)
+                break
+        else:
+            merged.append(f)
+    kinds = {f.kind for f in merged}
+    out: list[Finding] = []
+    for f in merged:
+        if f.kind == "wrapped-failure" and len(kinds) > 1:
+            continue
+        if f.kind == "host-key-verification-failed" and "host-key-changed" in kinds:
+            continue
+        if f.kind == "banner-exchange-closed" and f.reported_by == "openssh-client" and "proxy-closed" in kinds:
+            continue
+        if ctx.via and f.reported_by not in ("git", "ansible"):
+            f.extra.setdefault("via", ctx.via)
+        if f.host is None and ctx.peer is not None and f.reported_by == "openssh-client":
+            f = replace(f, host=ctx.peer[0], port=f.port if f.port is not None else ctx.peer[1])
+        out.append(f)
+    return out
+
+
+def explain_lines(lines: Iterable[str]) -> list[Finding]:
+    """Findings for a text given as lines (streamed; memory stays bounded)."""
+    explainer = Explainer()
+    for line in lines:
+        explainer.feed(line)
+    return explainer.finish()
+
+
+def explain_text(text: str) -> list[Finding]:
+    """Findings for a pasted message or log."""
+    return explain_lines(text.splitlines())

@@ -1,0 +1,208 @@
+"""Messages of the OpenSSH client (ssh, scp, sftp) about key exchange and the transport.
+
+Formats are those of OpenSSH's packet.c ``sshpkt_fatal()`` / ssherr.c (the
+five ``no matching … found. Their offer:`` forms), kex.c
+``kex_exchange_identification()``, and the pre-7.0 ``kex.c`` fatal messages
+(``no matching cipher found: client … server …``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sshdoctor.diagnose.common import category_from_words, host_of, negotiation, offer_tuple, port_of, simple
+from sshdoctor.diagnose.registry import Context, register
+from sshdoctor.model import Category, Finding
+
+FAMILY = "openssh-client"
+PROGRAM = "The OpenSSH client"
+
+_SERVER_MARK = re.compile(r"\[preauth\]|\bsshd(?:-session)?\[\d+\]:|\bsshd(?:-session)?:\s")
+
+
+def server_line(line: str) -> bool:
+    """Whether a line comes from sshd's log rather than from the client."""
+    return _SERVER_MARK.search(line) is not None
+
+
+NEGOTIATE = (
+    r"Unable to negotiate with (?P<host>\S+?)(?: port (?P<port>\d+))?: no matching (?P<what>[\w ]+?) found\."
+    r" Their offer: (?P<offer>[^\s\[]*)"
+)
+
+
+@register("openssh-unable-to-negotiate", "Unable to negotiate with", NEGOTIATE, family=FAMILY)
+def _negotiate(m: re.Match[str], ctx: Context) -> Finding | None:
+    if server_line(m.string):
+        return None  # openssh_server handles the sshd form, where the offer is the client's
+    return negotiation(
+        category_from_words(m["what"]), offer_tuple(m["offer"]), reported_by=FAMILY, side="client",
+        program=PROGRAM, host=host_of(m["host"]), port=port_of(m["port"]), evidence=m.group(0),
+        extra={"proxy": True} if m["host"] == "UNKNOWN" else None,
+    )
+
+
+_LEGACY_WORDS = {"cipher": Category.CIPHER, "mac": Category.MAC, "comp": Category.COMPRESSION}
+
+
+@register("openssh-legacy-no-matching", "no matching",
+          r"no matching (?P<what>cipher|mac|comp) found: client (?P<client>\S+) server (?P<server>\S+)",
+          family=FAMILY)
+def _legacy(m: re.Match[str], ctx: Context) -> Finding | None:
+    if "%SSH" in m.string or "SECURITY-SSHD" in m.string:
+        return None  # Cisco's wording looks the same; cisco.py reads it
+    category = _LEGACY_WORDS[m["what"]]
+    if server_line(m.string):
+        return negotiation(category, offer_tuple(m["client"]), reported_by="openssh-server", side="server",
+                           program="sshd (before 7.0)", our_offer=offer_tuple(m["server"]), evidence=m.group(0))
+    host, port = ctx.peer or (None, None)
+    return negotiation(category, offer_tuple(m["server"]), reported_by=FAMILY, side="client",
+                       program="The OpenSSH client (before 7.0)", our_offer=offer_tuple(m["client"]),
+                       host=host, port=port, evidence=m.group(0))
+
+
+@register("openssh-legacy-kex", "Unable to negotiate a key exchange method",
+          r"Unable to negotiate a key exchange method", family=FAMILY)
+def _legacy_kex(m: re.Match[str], ctx: Context) -> Finding | None:
+    side = "server" if server_line(m.string) else "client"
+    return negotiation(Category.KEX, None, reported_by=f"openssh-{side}", side=side,
+                       program="OpenSSH (before 7.0)", evidence=m.group(0))
+
+
+@register("openssh-legacy-hostkey", "no hostkey alg", r"\bno hostkey alg\b", family=FAMILY)
+def _legacy_hostkey(m: re.Match[str], ctx: Context) -> Finding | None:
+    side = "server" if server_line(m.string) else "client"
+    return negotiation(Category.HOSTKEY, None, reported_by=f"openssh-{side}", side=side,
+                       program="OpenSSH (before 7.0)", evidence=m.group(0))
+
+
+@register("openssh-connecting", "Connecting to",
+          r"debug1: Connecting to (?P<name>\S+) \[(?P<addr>[^\]]+)\] port (?P<port>\d+)", family=FAMILY)
+def _connecting(m: re.Match[str], ctx: Context) -> Finding | None:
+    ctx.peer = (m["addr"], port_of(m["port"]))
+    ctx.aliases[m["name"]] = m["addr"]
+    return None
+
+
+_BANNER_CLOSED = (
+    "The server accepted the TCP connection and closed it before sending its SSH identification line, so no "
+    "algorithm was ever negotiated: this is not an algorithm problem. Usual causes: sshd refusing the connection "
+    "(MaxStartups, PerSourcePenalties, TCP wrappers or fail2ban), a firewall or load balancer answering for a "
+    "server that is down, or a ProxyCommand/ProxyJump that failed. The server's log says which "
+    "(sshdoctor explain --log /var/log/auth.log on the server)."
+)
+
+
+_SERVER_CLOSED = ("A client opened a TCP connection and closed it before its SSH identification line: a port "
+                  "scanner, a load-balancer health check, or a client that gave up (its own timeout, or a "
+                  "firewall in between).")
+
+
+@register("openssh-banner-closed", "Connection closed by remote host",
+          r"(?:kex|ssh)_exchange_identification: Connection closed by remote host", family=FAMILY)
+def _banner_closed(m: re.Match[str], ctx: Context) -> Finding | None:
+    if ctx.last_client is not None or server_line(m.string):
+        # sshd logs the same words (kex.c is shared); its log names the client a line earlier.
+        host, port = ctx.last_client or (None, None)
+        return simple("banner-exchange-closed", _SERVER_CLOSED, reported_by="openssh-server", host=host,
+                      evidence=m.group(0), extra={"peer_role": "client", "client_port": port} if host else None)
+    return simple("banner-exchange-closed", _BANNER_CLOSED, reported_by=FAMILY, evidence=m.group(0))
+
+
+@register("openssh-connection-to", "Connection to ",
+          r"^(?:banner exchange: )?Connection to (?P<host>\S+) port (?P<port>\d+)", family=FAMILY)
+def _connection_to(m: re.Match[str], ctx: Context) -> Finding | None:
+    ctx.peer = (m["host"], port_of(m["port"]))
+    return None
+
+
+@register("openssh-banner-reset", "Connection reset",
+          r"(?:(?:kex|ssh)_exchange_identification: read: Connection reset by peer)"
+          r"|(?:^|: |\s)Connection reset by (?P<host>\S+) port (?P<port>-?\d+)", family=FAMILY)
+def _reset(m: re.Match[str], ctx: Context) -> Finding | None:
+    if server_line(m.string):
+        return None
+    during_banner = "exchange_identification" in m.group(0)
+    text = (
+        "The connection was reset (a TCP RST) "
+        + ("before the server sent its identification line. " if during_banner else "after it was set up. ")
+        + "Something between you and the server, or the server itself, aborted it: a firewall or IPS dropping "
+        "SSH, sshd's MaxStartups/PerSourcePenalties, or a server that crashed. It is not an algorithm mismatch "
+        "(that would print 'Unable to negotiate')."
+    )
+    return simple("connection-reset", text, reported_by=FAMILY, host=host_of(m["host"]), port=port_of(m["port"]),
+                  evidence=m.group(0))
+
+
+@register("openssh-banner-invalid", "invalid characters",
+          r"(?:kex|ssh)_exchange_identification: banner line contains invalid characters", family=FAMILY)
+def _banner_invalid(m: re.Match[str], ctx: Context) -> Finding | None:
+    text = ("What answered on that port sent a line with a NUL or a stray carriage return before any SSH "
+            "identification: it is probably not an SSH server (an HTTP or TLS service, a proxy, a telnet "
+            "console), or the port is wrong.")
+    return simple("invalid-banner", text, reported_by=FAMILY, evidence=m.group(0))
+
+
+@register("openssh-banner-timeout", "during banner exchange",
+          r"Connection timed out during banner exchange", family=FAMILY)
+def _banner_timeout(m: re.Match[str], ctx: Context) -> Finding | None:
+    text = ("The TCP connection was made, but no SSH identification line came back before ConnectTimeout ran "
+            "out. Typical causes: an overloaded server or one stuck resolving your address (UseDNS), a "
+            "tarpit, a port forward with nothing behind it, or a middlebox that accepts connections and then "
+            "drops the traffic.")
+    return simple("banner-timeout", text, reported_by=FAMILY, evidence=m.group(0))
+
+
+@register("openssh-bad-packet-length", "Bad packet length", r"Bad packet length (?P<len>\d+)", family=FAMILY)
+def _bad_length(m: re.Match[str], ctx: Context) -> Finding | None:
+    text = (f"A packet header claimed a length of {m['len']} bytes, which cannot be right. Either the stream "
+            "was not SSH at all after the identification line, or decryption went wrong: a broken cipher "
+            "implementation on one side (classically with CBC or chacha20 on old firmware), a middlebox "
+            "rewriting the stream, or an MTU problem. Try another cipher for this host "
+            "(e.g. -c aes128-ctr) to tell which.")
+    return simple("bad-packet-length", text, reported_by=FAMILY, evidence=m.group(0))
+
+
+_CORRUPT = ("A packet failed its integrity check. On a healthy network this means one side computes the MAC "
+            "differently from the other (a buggy implementation of that MAC or of an encrypt-then-MAC mode) or "
+            "something in between alters the traffic. Choosing a different MAC or an AEAD cipher for this host "
+            "usually tells which.")
+
+
+@register("openssh-corrupted-mac", "Corrupted MAC", r"Corrupted MAC on input", family=FAMILY)
+def _corrupted(m: re.Match[str], ctx: Context) -> Finding | None:
+    return simple("corrupted-mac", _CORRUPT, reported_by=FAMILY, evidence=m.group(0))
+
+
+@register("openssh-dispatch-fatal", "ssh_dispatch_run_fatal",
+          r"ssh_dispatch_run_fatal: Connection (?:to|from) (?P<host>\S+?)(?: port (?P<port>\d+))?: (?P<reason>.+)",
+          family=FAMILY)
+def _dispatch(m: re.Match[str], ctx: Context) -> Finding | None:
+    reason = m["reason"].strip()
+    host, port = host_of(m["host"]), port_of(m["port"])
+    if host is not None:
+        ctx.peer = (host, port)
+    if "message authentication code incorrect" in reason:
+        return simple("corrupted-mac", _CORRUPT, reported_by=FAMILY, host=host, port=port, evidence=m.group(0))
+    if "Connection corrupted" in reason or "packet length" in reason.lower():
+        return simple("bad-packet-length", "The encrypted stream could not be decoded: a packet length made no "
+                      "sense after decryption (see 'Bad packet length').", reported_by=FAMILY, host=host,
+                      port=port, evidence=m.group(0))
+    text = (f"ssh stopped with a protocol error while handling a packet: {reason}. This comes after "
+            "algorithm negotiation, so the algorithms were agreed; the failure is in how one side implements "
+            "one of them, or in what the server sent.")
+    return simple("protocol-error", text, reported_by=FAMILY, host=host, port=port, evidence=m.group(0),
+                  extra={"reason": reason})
+
+
+@register("openssh-no-mutual-signature", "no mutual signature",
+          r"no mutual signature (?:algorithm|supported)", family=FAMILY)
+def _no_mutual(m: re.Match[str], ctx: Context) -> Finding | None:
+    text = ("Your key could not be used for login: none of the signature algorithms your ssh will make with "
+            "it is one the server accepts. Typically an RSA key against a server that only knows the SHA-1 "
+            "'ssh-rsa' signature (OpenSSH before 7.2, many appliances), which OpenSSH 8.8 and later no longer "
+            "make by default. Fix for that host only: PubkeyAcceptedAlgorithms +ssh-rsa (and HostKeyAlgorithms "
+            "+ssh-rsa if its host key is RSA too), or better, use an Ed25519/ECDSA key if the server takes one.")
+    host, port = ctx.peer or (None, None)
+    return simple("no-mutual-signature-algorithm", text, reported_by=FAMILY, host=host, port=port,
+                  evidence=m.group(0), extra={"algorithm_needed": "ssh-rsa"})
