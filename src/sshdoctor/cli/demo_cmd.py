@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import tempfile
 
 import click
@@ -26,7 +27,7 @@ def demo(keep: bool) -> None:
     from sshdoctor.report.terminal import console, render_probe
 
     out = console()
-    server = guarded(lambda: AsyncsshServer(version="OpenSSH_5.3 sshdoctor-demo").start())
+    server = guarded(lambda: AsyncsshServer(version="OpenSSH_5.3 sshdoctor-demo", pseudo=False).start())
     try:
         out.print(Rule(f"1. a legacy server is listening on {server.target}"))
         with tempfile.TemporaryDirectory() as tmp:
@@ -36,15 +37,19 @@ def demo(keep: bool) -> None:
             ]
             out.print(f"$ ssh -p {server.port} demo@127.0.0.1")
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-            out.print(res.stderr.strip(), style="red", markup=False)
-        out.print(Rule(f"2. sshdoctor probe {server.target}"))
+            failure = res.stderr.strip()
+            out.print(failure, style="red", markup=False)
+        out.print(Rule("2. sshdoctor explain (the message above)"))
+        sys.stdout.flush()
+        subprocess.run([sys.executable, "-m", "sshdoctor", "explain", failure], timeout=60, stdin=subprocess.DEVNULL)
+        out.print(Rule(f"3. sshdoctor probe {server.target}"))
         report = run_async(lambda: examine(server.target))
         render_probe(report, out)
-        out.print(Rule(f"3. sshdoctor fix {server.target}"))
+        out.print(Rule(f"4. sshdoctor fix {server.target}"))
         result = run_async(lambda: fix_host(server.target))
         render_fix(result, out)
         if result.changes:
-            out.print(Rule("4. your ssh with the fix"))
+            out.print(Rule("5. your ssh with the fix"))
             with tempfile.TemporaryDirectory() as tmp:
                 cmd = [
                     ssh_path(), *result.ssh_options(), "-o", "BatchMode=yes",
