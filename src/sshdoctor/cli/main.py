@@ -18,6 +18,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lint": ("sshdoctor.cli.lint_cmd", "lint", "Check the algorithm directives of ssh_config or sshd_config."),
     "explain": ("sshdoctor.cli.explain_cmd", "explain", "Explain an SSH failure message or log, with the safest fix."),
     "fix": ("sshdoctor.cli.fix_cmd", "fix", "Find, verify and write the narrowest fix for a host."),
+    "run": ("sshdoctor.cli.run_cmd", "run", "Run your ssh/scp/sftp/git command; if it fails, explain and fix it."),
+    "audit": ("sshdoctor.cli.audit_cmd", "audit", "Grade a server or connecting clients; plan a hardened sshd_config."),
+    "compat": ("sshdoctor.cli.compat_cmd", "compat", "Who can talk to whom (profiles, hosts, your ssh); fixes on either side."),
 }
 
 

@@ -91,6 +91,7 @@ class Sshd:
             "MaxStartups 100:30:200",
             "LoginGraceTime 30",
             "LogLevel DEBUG1",
+            "Subsystem sftp internal-sftp",
         ]
         for kind in self.host_keys:
             lines.append(f"HostKey {host_key(self.key_dir, kind)}")
