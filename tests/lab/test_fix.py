@@ -136,3 +136,15 @@ def test_pre_rfc8332_server_gets_pubkey_ssh_rsa(client_config: Callable[[str], s
     adds = {c["directive"]: c["add"] for c in doc["changes"]}
     assert adds["HostKeyAlgorithms"] == ["ssh-rsa"]
     assert adds["PubkeyAcceptedAlgorithms"] == ["ssh-rsa"]
+
+
+def test_unfixable_cipher_lists_what_can_work(client_config: Callable[[str], str]) -> None:
+    from sshdoctor.lab.asyncssh_server import AsyncsshServer
+
+    with AsyncsshServer(cipher=["arcfour256", "arcfour"], kex=["diffie-hellman-group14-sha1"], mac=["hmac-sha1"]) as server:
+        code, doc = fix_json(server.target, client_config(""))
+    assert code == 9
+    assert doc["unfixable"] == ["cipher"]
+    assert doc["verified"] is False
+    alternatives = doc["alternatives"]["cipher"]
+    assert any("OpenSSH 7.5" in a for a in alternatives)  # arcfour left OpenSSH in 7.6

@@ -36,10 +36,24 @@ def other_clients(category: Category, offer: Iterable[str]) -> list[str]:
     return out
 
 
+def newest_openssh_with(category: Category, offer: Iterable[str]) -> str | None:
+    """The newest OpenSSH release whose supported set still has one of ``offer``."""
+    offered = set(offer)
+    releases = [p for p in all_profiles().values() if p.implementation == "openssh"
+                and offered & set(p.supported.lists.get(category, ()))]
+    if not releases:
+        return None
+    return max(releases, key=lambda p: p.version_key()).label
+
+
 def alternatives(category: Category, offer: Iterable[str], device_hint: str | None = None) -> list[str]:
     """Ranked ways forward when no local change can help."""
     offer = list(offer)
     items = other_clients(category, offer)
-    items.append("a jump host with an older OpenSSH build that still has it: ssh -J jumphost target")
+    last = newest_openssh_with(category, offer)
+    if last is not None:
+        items.append(f"a jump host whose ssh is {last} or older (the last OpenSSH that has it): ssh -J jumphost target")
+    else:
+        items.append("no OpenSSH release sshdoctor knows supports it: use one of the clients above, or a jump host with one")
     items.append(device_hint or "upgrade the server or device so it offers a current algorithm")
     return items

@@ -64,6 +64,8 @@ def render_fix(fix: FixReport, out: Console | None = None) -> None:
     if not fix.changes:
         return
     out.print()
+    if plan.unfixable:
+        out.print(Text("the changes above fix the other categories, but are not enough on their own:", style="yellow"))
     out.print(Text("~/.ssh/config (before any Host * block):", style="bold"))
     out.print(Text(fix.ssh_config(), style="cyan"), end="")
     if target.port != 22:
