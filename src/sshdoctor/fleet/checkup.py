@@ -66,6 +66,7 @@ class Checkup:
     target: Target | None = None
     stages: list[Stage] = field(default_factory=list)
     fix: FixReport | None = None
+    identity_files: tuple[str, ...] = ()
 
     def stage(self, name: str) -> Stage:
         return next(s for s in self.stages if s.name == name)
@@ -348,8 +349,16 @@ def _auth_stage(check: Checkup) -> None:
                   f"ssh -o PreferredAuthentications={methods[0]} {check.spec}"),
         ]
         stage.fix = "on the server: set PubkeyAuthentication yes in sshd_config, then sshd -t && systemctl reload ssh"
+    if "publickey" in methods and run.server_sig_algs is not None:
+        stage.details["server_sig_algs"] = list(run.server_sig_algs)
+        keys = health.key_types(list(check.identity_files))
+        stage.details["your_key_types"] = keys
+        if keys and all(k == "RSA" for k in keys) and not set(run.server_sig_algs) & {"rsa-sha2-256", "rsa-sha2-512"}:
+            stage.status = "warning"
+            stage.summary += "; your only keys are RSA and the server verifies only SHA-1 RSA signatures"
+            stage.fix = "add 'PubkeyAcceptedAlgorithms +ssh-rsa' to this host's block, or use an Ed25519 key"
     offer = fix.report.offer
-    if offer is not None and "publickey" in methods:
+    if offer is not None and "publickey" in methods and run.server_sig_algs is None:
         hostkeys = set(offer.hostkey)
         if "ssh-rsa" in hostkeys and not hostkeys & {"rsa-sha2-256", "rsa-sha2-512"} and "ext-info-s" not in offer.kex:
             stage.status = "warning"
@@ -362,6 +371,8 @@ async def checkup(spec: str, *, port: int | None = None, timeout: float = 5.0,
     """Walk the connection to ``spec`` and stop at the first failing stage."""
     check = Checkup(spec=spec, stages=[Stage(n) for n in STAGES])
     eff, _explicit = await asyncio.to_thread(_name_stage, check, spec, port, client)
+    if eff is not None:
+        check.identity_files = tuple(eff.raw.get("identityfile", []))
     if check.stage("name").status != "ok":
         return check
     if not await _network_stage(check, timeout):

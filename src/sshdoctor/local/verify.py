@@ -29,6 +29,7 @@ _DIR = re.compile(
 )
 _METHODS = re.compile(r"^debug1: Authentications that can continue: (\S*)", re.M)
 _DENIED = re.compile(r"Permission denied \(([^)]*)\)")
+_SIG_ALGS = re.compile(r"^debug1: kex_input_ext_info: server-sig-algs=<([^>]*)>", re.M)
 _NEGOTIATE = re.compile(r"Unable to negotiate with .*?: no matching (.+?) found\. Their offer: (\S*)")
 
 _QUIET_AUTH = (
@@ -53,6 +54,7 @@ class SshRun:
     auth_methods: tuple[str, ...] = ()
     negotiation_error: str | None = None
     their_offer: tuple[str, ...] | None = None
+    server_sig_algs: tuple[str, ...] | None = None
     last_error: str | None = None
     log: str = ""
 
@@ -87,7 +89,9 @@ def parse_ssh_log(text: str) -> dict[str, object]:
     if (m := _METHODS.search(text)) or (m := _DENIED.search(text)):
         methods = tuple(x for x in m[1].split(",") if x)
     neg = _NEGOTIATE.search(text)
+    sig = _SIG_ALGS.search(text)
     return {
+        "server_sig_algs": tuple(x for x in sig[1].split(",") if x) if sig else None,
         "chosen": chosen,
         "kex_done": "SSH2_MSG_NEWKEYS received" in text,
         "reached_auth": bool(methods) or "SSH2_MSG_SERVICE_ACCEPT received" in text,
@@ -170,6 +174,7 @@ def run_ssh_check(
         auth_methods=tuple(parsed["auth_methods"]),  # type: ignore[arg-type]
         negotiation_error=parsed["negotiation_error"],  # type: ignore[arg-type]
         their_offer=parsed["their_offer"],  # type: ignore[arg-type]
+        server_sig_algs=parsed["server_sig_algs"],  # type: ignore[arg-type]
         last_error=errors[-1] if errors else None,
         log=log,
     )
