@@ -1,7 +1,7 @@
 """Benchmark for issue 2: `sshdoctor probe` against ssh-audit and nmap's
 ssh2-enum-algos on the same local sshd, plus process start-up.
 
-Run: python bench/probe_bench.py [--runs N]
+Run: python bench/probe_bench.py [--runs N]  (from a regular install: see bench/README.md)
 Prints medians of wall and CPU time per tool and the ratios peer/sshdoctor
 (> 1 means sshdoctor is faster). Targets: faster than both peers; start-up
 (`sshdoctor --version`) under 150 ms.
