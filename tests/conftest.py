@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sshdoctor.lab.base import ProcessServer
 from sshdoctor.lab.dropbear import Dropbear, dropbear_path
 from sshdoctor.lab.sshd import Sshd, sshd_path
 
@@ -31,38 +32,31 @@ def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("hostkeys")
 
 
-@pytest.fixture
-def sshd(key_dir: Path) -> Iterator[Callable[..., Sshd]]:
-    """Factory: ``sshd(kex=[...], ciphers=[...])`` starts a real sshd on 127.0.0.1."""
-    need(sshd_path(), "OpenSSH sshd")
-    started: list[Sshd] = []
+def _servers(kind: type[ProcessServer], binary: str | None, what: str, key_dir: Path) -> Iterator[Callable[..., Any]]:
+    need(binary, what)
+    started: list[ProcessServer] = []
 
-    def start(**kwargs: Any) -> Sshd:
+    def start(**kwargs: Any) -> Any:
         kwargs.setdefault("key_dir", key_dir)
-        server = Sshd(**kwargs).start()
+        server = kind(**kwargs).start()
         started.append(server)
         return server
 
     yield start
     for server in started:
         server.close()
+
+
+@pytest.fixture
+def sshd(key_dir: Path) -> Iterator[Callable[..., Sshd]]:
+    """Factory: ``sshd(kex=[...], ciphers=[...])`` starts a real sshd on 127.0.0.1."""
+    yield from _servers(Sshd, sshd_path(), "OpenSSH sshd", key_dir)
 
 
 @pytest.fixture
 def dropbear(key_dir: Path) -> Iterator[Callable[..., Dropbear]]:
     """Factory: ``dropbear(host_keys=("rsa",))`` starts a real Dropbear on 127.0.0.1."""
-    need(dropbear_path(), "Dropbear")
-    started: list[Dropbear] = []
-
-    def start(**kwargs: Any) -> Dropbear:
-        kwargs.setdefault("key_dir", key_dir)
-        server = Dropbear(**kwargs).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.close()
+    yield from _servers(Dropbear, dropbear_path(), "Dropbear", key_dir)
 
 
 @pytest.fixture

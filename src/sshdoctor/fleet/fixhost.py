@@ -61,7 +61,7 @@ class FixReport:
     def risks(self) -> list[str]:
         out = []
         for change in self.changes:
-            category = next((c for c in Category if c.directive == change.directive), Category.HOSTKEY)
+            category = Category.from_directive(change.directive) or Category.HOSTKEY
             out += [risk_of(category, name) for name in change.add]
         return out
 
@@ -106,7 +106,7 @@ def _option_changes(changes: tuple[Change, ...], client: ClientModel) -> tuple[C
     the user's config already changed a list, spell the whole list out."""
     out = []
     for change in changes:
-        category = next((c for c in Category if c.directive == change.directive), None)
+        category = Category.from_directive(change.directive)
         if category is None or client.effective.get(category) == client.defaults.get(category):
             out.append(change)
             continue

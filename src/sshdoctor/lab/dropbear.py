@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
+from sshdoctor.lab.base import ProcessServer
 from sshdoctor.lab.keys import dropbear_key
 from sshdoctor.lab.ports import free_port, wait_for_banner
 
@@ -23,7 +22,7 @@ def dropbear_path() -> str | None:
     return None
 
 
-class Dropbear:
+class Dropbear(ProcessServer):
     """``with Dropbear(host_keys=("rsa",)) as server: server.port``."""
 
     def __init__(
@@ -37,11 +36,8 @@ class Dropbear:
         self.host = host
         self.port = port or free_port(host)
         self.host_keys = list(host_keys)
-        self._tmp = tempfile.TemporaryDirectory(prefix="sshdoctor-dropbear-")
-        self.dir = Path(self._tmp.name)
+        super().__init__("sshdoctor-dropbear-")
         self.key_dir = key_dir or self.dir
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.banner: str | None = None
         self.log = self.dir / "dropbear.log"
 
     def start(self) -> Dropbear:
@@ -59,29 +55,3 @@ class Dropbear:
             self.stop()
             raise
         return self
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def close(self) -> None:
-        self.stop()
-        self._tmp.cleanup()
-
-    def __enter__(self) -> Dropbear:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def target(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"

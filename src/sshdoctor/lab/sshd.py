@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
+from sshdoctor.lab.base import ProcessServer
 from sshdoctor.lab.keys import host_key
 from sshdoctor.lab.ports import free_port, wait_for_banner
 
@@ -36,7 +35,7 @@ def sshd_path() -> str | None:
     return None
 
 
-class Sshd:
+class Sshd(ProcessServer):
     """Start with ``with Sshd(kex=[...], ciphers=[...]) as server: server.port``.
 
     Lists are written to sshd_config verbatim (so ``+``/``-``/``^`` work);
@@ -69,11 +68,8 @@ class Sshd:
             needed = {KEY_FOR_ALGORITHM[a] for a in host_key_algorithms if a in KEY_FOR_ALGORITHM}
             self.host_keys = sorted(needed) or self.host_keys
         self.extra = dict(extra or {})
-        self._tmp = tempfile.TemporaryDirectory(prefix="sshdoctor-sshd-")
-        self.dir = Path(self._tmp.name)
+        super().__init__("sshdoctor-sshd-")
         self.key_dir = key_dir or self.dir
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.banner: str | None = None
         self.log = self.dir / "sshd.log"
 
     def config_text(self) -> str:
@@ -125,29 +121,3 @@ class Sshd:
             self.stop()
             raise
         return self
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def close(self) -> None:
-        self.stop()
-        self._tmp.cleanup()
-
-    def __enter__(self) -> Sshd:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def target(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"

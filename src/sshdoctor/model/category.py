@@ -24,6 +24,17 @@ class Category(StrEnum):
         """The words OpenSSH uses in 'no matching … found' for this category."""
         return _OPENSSH_WORDS[self]
 
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        """The KEXINIT slots of this category (one, or one per direction)."""
+        return tuple(slot for slot in Slot if slot.category is self)
+
+    @classmethod
+    def from_directive(cls, directive: str) -> Category | None:
+        """The category an ssh_config/sshd_config directive sets (case-insensitive), if any."""
+        low = directive.lower()
+        return next((c for c in cls if _DIRECTIVES[c].lower() == low), None)
+
 
 _DIRECTIVES = {
     Category.KEX: "KexAlgorithms",

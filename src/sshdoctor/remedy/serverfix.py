@@ -19,13 +19,7 @@ from sshdoctor.negotiate import negotiate
 from sshdoctor.remedy.plan import strongest_supported
 from sshdoctor.remedy.strength import strength_key
 
-_SLOTS = {
-    Category.KEX: (Slot.KEX,),
-    Category.HOSTKEY: (Slot.HOSTKEY,),
-    Category.CIPHER: (Slot.CIPHER_C2S, Slot.CIPHER_S2C),
-    Category.MAC: (Slot.MAC_C2S, Slot.MAC_S2C),
-    Category.COMPRESSION: (Slot.COMPRESSION_C2S, Slot.COMPRESSION_S2C),
-}
+_SLOTS = {c: c.slots for c in Category}
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ _ARROW = {Slot.CIPHER_C2S: " client→server", Slot.MAC_C2S: " client→server",
 
 
 def _category(directive: str) -> Category:
-    return next((c for c in Category if c.directive == directive), Category.HOSTKEY)
+    return Category.from_directive(directive) or Category.HOSTKEY
 
 
 def _names(names: Sequence[str], limit: int = 6) -> str:

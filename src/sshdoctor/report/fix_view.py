@@ -15,7 +15,7 @@ from sshdoctor.report.terminal import CATEGORY_TITLE, console, rating_text
 
 
 def _category(directive: str) -> Category | None:
-    return next((c for c in Category if c.directive == directive), None)
+    return Category.from_directive(directive)
 
 
 def render_fix(fix: FixReport, out: Console | None = None) -> None:
