@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("sshdoctor.cli.run_cmd", "run", "Run your ssh/scp/sftp/git command; if it fails, explain and fix it."),
     "audit": ("sshdoctor.cli.audit_cmd", "audit", "Grade a server or connecting clients; plan a hardened sshd_config."),
     "compat": ("sshdoctor.cli.compat_cmd", "compat", "Who can talk to whom (profiles, hosts, your ssh); fixes on either side."),
+    "scan": ("sshdoctor.cli.scan_cmd", "scan", "Scan a fleet: who your ssh cannot reach, one config fragment to fix them all."),
+    "history": ("sshdoctor.cli.history_cmd", "history", "Show stored scans, or what changed for a host over time."),
 }
 
 

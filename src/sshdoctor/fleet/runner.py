@@ -1,0 +1,438 @@
+"""The concurrent scan: targets in, one :class:`HostResult` per host out, as each finishes.
+
+- at most ``concurrency`` hosts in flight, and at most ``per_server``
+  connections at a time to one server (address and port), so servers that
+  limit unauthenticated connections (MaxStartups) or penalise them
+  (OpenSSH 9.8+ PerSourcePenalties) never see a burst from the scanner;
+- every network step bounded by ``timeout``; one retry (by default) after a
+  transient failure (timeout, reset, closed before the identification
+  string: what a full MaxStartups queue looks like);
+- an optional global rate of new connections per second;
+- targets read by a thread into a bounded queue, so a list of any length
+  (standard input included) is consumed as the scan goes;
+- :meth:`Scanner.stop` (Ctrl-C) ends the scan at once: results already
+  finished are still delivered, the rest abandoned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from typing import Any
+
+from sshdoctor.catalog.profiles import Profile
+from sshdoctor.catalog.software import identify
+from sshdoctor.fleet.analysis import (
+    FixNeeded,
+    HostResult,
+    Observed,
+    audit_summary,
+    invalid_result,
+    plan_fix,
+    profile_outcomes,
+)
+from sshdoctor.fleet.clientside import ClientSide, Resolved
+from sshdoctor.fleet.examine import examine_resolved
+from sshdoctor.fleet.targets import TargetError, TargetSpec
+from sshdoctor.local.errors import LocalError
+from sshdoctor.model import HostReport, Proposal, Target
+from sshdoctor.negotiate import negotiate
+from sshdoctor.wire.errors import ConnectTimeout, ProbeError, ResolveError
+from sshdoctor.wire.probe import probe
+
+# Failures worth one more try: the server or the path was busy, not absent.
+TRANSIENT = frozenset(
+    {"connect-timeout", "connection-reset", "closed-before-banner", "banner-timeout", "kexinit-timeout",
+     "closed-after-banner", "probe-failed"}
+)
+_BATCH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How hard to push: concurrency, politeness, timeouts, retries, rate."""
+
+    concurrency: int = 64
+    per_server: int = 1
+    timeout: float = 5.0
+    retries: int = 1
+    retry_delay: float = 1.0
+    rate: float | None = None
+    by_address: bool = False  # gate per address, not per (address, port)
+
+
+@dataclass
+class ScanStats:
+    """What a scan did, for the summary (also of an interrupted scan)."""
+
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    done: int = 0
+    retried: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    interrupted: bool = False
+    error: str | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.time()) - self.started
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "hosts": self.done,
+            "statuses": dict(self.statuses),
+            "retried": self.retried,
+            "interrupted": self.interrupted,
+            "seconds": round(self.elapsed, 3),
+            "error": self.error,
+        }
+
+
+class _Gates:
+    """One semaphore per server, created on demand and dropped when idle,
+    so memory follows the hosts in flight, not the hosts seen."""
+
+    def __init__(self, per_server: int) -> None:
+        self.per_server = per_server
+        self._gates: dict[tuple[str, int], list[Any]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, int]) -> AsyncIterator[None]:
+        entry = self._gates.get(key)
+        if entry is None:
+            entry = [asyncio.Semaphore(self.per_server), 0]
+            self._gates[key] = entry
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._gates[key]
+
+    def __len__(self) -> int:
+        return len(self._gates)
+
+
+class _Rate:
+    """Spaces connection starts ``1/rate`` seconds apart."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self.next = time.monotonic()
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self.next)
+        self.next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+_DONE = object()
+_STOP = object()
+
+
+class Scanner:
+    """Run a scan; iterate :meth:`run` for results as they finish."""
+
+    def __init__(self, client: ClientSide, options: RunOptions | None = None, profiles: Sequence[Profile] = ()) -> None:
+        self.client = client
+        self.options = options or RunOptions()
+        self.profiles = list(profiles)
+        self.stats = ScanStats()
+        self._gates = _Gates(self.options.per_server)
+        self._rate = _Rate(self.options.rate) if self.options.rate else None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._out: asyncio.Queue[Any] | None = None
+        self._thread_stop = threading.Event()
+        self._plans: dict[tuple[Any, ...], FixNeeded] = {}
+        self.in_flight = 0
+
+    # ---- control ---------------------------------------------------------
+
+    def stop(self) -> None:
+        """End the scan now; results already finished are still delivered."""
+        if self.stats.interrupted:
+            return
+        self.stats.interrupted = True
+        self._thread_stop.set()
+        for task in self._tasks:
+            task.cancel()
+        if self._out is not None:
+            self._out.put_nowait(_STOP)
+
+    async def run(self, items: Iterable[TargetSpec | Observed]) -> AsyncIterator[HostResult]:
+        """Scan every target (or analyse every observation), yielding results as they finish."""
+        work: asyncio.Queue[Any] = asyncio.Queue(maxsize=self.options.concurrency * 2)
+        out: asyncio.Queue[Any] = asyncio.Queue()
+        self._out = out
+        feeder = asyncio.create_task(self._feed(iter(items), work))
+        workers = [asyncio.create_task(self._work(work, out)) for _ in range(self.options.concurrency)]
+        self._tasks = [feeder, *workers]
+        remaining = len(workers)
+        try:
+            while remaining:
+                item = await out.get()
+                if item is _STOP:
+                    break
+                if item is _DONE:
+                    remaining -= 1
+                    continue
+                self.stats.done += 1
+                self.stats.statuses[item.status] += 1
+                yield item
+        finally:
+            self._thread_stop.set()
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self.stats.finished = time.time()
+
+    # ---- feeding ---------------------------------------------------------
+
+    async def _feed(self, items: Iterator[TargetSpec | Observed], work: asyncio.Queue[Any]) -> None:
+        """Pull targets through a daemon thread (reading may block: stdin, a slow disk)."""
+        loop = asyncio.get_running_loop()
+        batches: asyncio.Queue[Any] = asyncio.Queue(maxsize=4)
+
+        def pump() -> None:
+            def put(value: Any) -> bool:
+                fut = asyncio.run_coroutine_threadsafe(batches.put(value), loop)
+                while not self._thread_stop.is_set():
+                    try:
+                        fut.result(timeout=0.2)
+                        return True
+                    except TimeoutError:
+                        continue
+                    except Exception:
+                        return False
+                fut.cancel()
+                return False
+
+            try:
+                while not self._thread_stop.is_set():
+                    batch = list(islice(items, _BATCH))
+                    if not batch or not put(batch):
+                        break
+                put(None)
+            except (TargetError, LocalError, OSError, ValueError) as exc:
+                put(exc)
+            except RuntimeError:  # the loop closed under us: the scan is over
+                pass
+
+        threading.Thread(target=pump, name="sshdoctor-targets", daemon=True).start()
+        while True:
+            batch = await batches.get()
+            if batch is None:
+                break
+            if isinstance(batch, Exception):
+                self.stats.error = str(getattr(batch, "message", None) or batch)
+                break
+            for item in batch:
+                await work.put(item)
+        for _ in range(self.options.concurrency):
+            await work.put(_DONE)
+
+    async def _work(self, work: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+        try:
+            while True:
+                item = await work.get()
+                if item is _DONE:
+                    break
+                self.in_flight += 1
+                try:
+                    result = await self._one(item)
+                finally:
+                    self.in_flight -= 1
+                out.put_nowait(result)
+        finally:
+            out.put_nowait(_DONE)
+
+    # ---- one host --------------------------------------------------------
+
+    async def _one(self, item: TargetSpec | Observed) -> HostResult:
+        started = time.perf_counter()
+        if isinstance(item, Observed):
+            result = await self._observed(item)
+        elif item.error is not None:
+            return invalid_result(item)
+        elif self.client.exact and self.client.available:
+            result = await self._exact(item)
+        else:
+            result = await self._probed(item)
+        return replace(result, elapsed=time.perf_counter() - started)
+
+    async def _resolve(self, spec: TargetSpec) -> Resolved:
+        fast = self.client.resolve_fast(spec)
+        if fast is not None:
+            return fast
+        return await asyncio.to_thread(self.client.resolve_slow, spec)
+
+    async def _address(self, target: Target) -> str:
+        host = target.host
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(host)
+            return host
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.options.timeout):
+                infos = await loop.getaddrinfo(host, target.port, type=socket.SOCK_STREAM)
+        except TimeoutError:
+            raise ResolveError(f"resolving {host!r} timed out") from None
+        except (socket.gaierror, UnicodeError) as exc:
+            raise ResolveError(f"could not resolve hostname {host}: {getattr(exc, 'strerror', exc)}") from None
+        if not infos:
+            raise ResolveError(f"no address for {host}")
+        return str(infos[0][4][0])
+
+    async def _probed(self, spec: TargetSpec) -> HostResult:
+        try:
+            resolved = await self._resolve(spec)
+        except LocalError as exc:
+            report = HostReport(target=Target(spec.host, spec.port or 22, alias=spec.label), error=exc.message,
+                                error_kind=exc.kind, exit_code=exc.exit_code)
+            return HostResult(spec=spec, report=report, attempts=0)
+        target = resolved.target
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                address = await self._address(target)
+                async with self._gates.hold((address, 0 if self.options.by_address else target.port)):
+                    if self._rate is not None:
+                        await self._rate.wait()
+                    result = await self._probe_once(address, target.port)
+                break
+            except ProbeError as exc:
+                if exc.kind in TRANSIENT and attempts <= self.options.retries:
+                    self.stats.retried += 1
+                    await asyncio.sleep(self.options.retry_delay)
+                    continue
+                report = HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
+                return HostResult(spec=spec, report=report, attempts=attempts)
+        address, banner, offer, timings = result
+        return await self._analysed(spec, resolved, address, banner, offer, timings, attempts, "probe")
+
+    async def _probe_once(self, address: str, port: int) -> tuple[str, Any, Proposal, dict[str, float]]:
+        ident = self.client.ident
+        deadline = self.options.timeout * 3 + 1
+        try:
+            async with asyncio.timeout(deadline):
+                found = await probe(Target(address, port), timeout=self.options.timeout, ident=ident)
+        except TimeoutError:
+            raise ConnectTimeout(f"no answer from {address} port {port} within {deadline:g} s") from None
+        except OSError as exc:
+            raise ProbeError(f"{address} port {port}: {exc.strerror or exc}") from None
+        return found.address, found.banner, found.proposal, found.timings
+
+    async def _analysed(self, spec: TargetSpec, resolved: Resolved, address: str | None, banner: Any,
+                        offer: Proposal, timings: dict[str, float], attempts: int, source: str) -> HostResult:
+        note: str | None = None
+        proposal: Proposal | None = None
+        try:
+            proposal = await self.client.proposal(resolved, banner.raw if banner is not None else None)
+        except LocalError as exc:
+            note = exc.message
+        if proposal is None and note is None:
+            note = self.client.note or "no local ssh: negotiation not predicted"
+        outcome = negotiate(proposal, offer, client_label=self.client.label(resolved)) if proposal is not None else None
+        report = HostReport(
+            target=resolved.target,
+            address=address,
+            banner=banner,
+            software=identify(banner).as_dict() if banner is not None else None,
+            offer=offer,
+            client_proposal=proposal,
+            client_ident=self.client.ident if proposal is not None else None,
+            outcome=outcome,
+            error=note if outcome is None else None,
+            error_kind=None if outcome is not None else "not-predicted",
+            timings=timings,
+        )
+        fix = None
+        if outcome is not None and proposal is not None:
+            fix = self._fix(resolved, offer, proposal) if not outcome.ok else FixNeeded(needed=False, works=True)
+        return HostResult(
+            spec=spec,
+            report=report,
+            fix=fix,
+            audit=audit_summary(banner.raw if banner is not None else None, offer),
+            profiles=profile_outcomes(self.profiles, offer),
+            attempts=attempts,
+            source=source,
+        )
+
+    def _fix(self, resolved: Resolved, offer: Proposal, proposal: Proposal) -> FixNeeded:
+        ctx_key = resolved.context.key if resolved.context is not None else ()
+        key = (offer, proposal, ctx_key)
+        found = self._plans.get(key)
+        if found is None:
+            model = self.client.model(resolved, proposal)
+            found = plan_fix(offer, model) if model is not None else FixNeeded(needed=True, works=False)
+            if len(self._plans) > 4096:
+                self._plans.clear()
+            self._plans[key] = found
+        return found
+
+    async def _exact(self, spec: TargetSpec) -> HostResult:
+        """Full per-host examination (``ssh -G`` and a capture for each host)."""
+        attempts = 0
+        while True:
+            attempts += 1
+            key = (spec.host.lower(), spec.port or 22)
+            async with self._gates.hold(key):
+                if self._rate is not None:
+                    await self._rate.wait()
+                try:
+                    examined = await examine_resolved(spec.host, port=spec.port, timeout=self.options.timeout,
+                                                      client=self.client.client)
+                except LocalError as exc:
+                    report = HostReport(target=Target(spec.host, spec.port or 22), error=exc.message,
+                                        error_kind=exc.kind, exit_code=exc.exit_code)
+                    return HostResult(spec=spec, report=report, attempts=attempts)
+            report = examined.report
+            if report.offer is None and report.error_kind in TRANSIENT and attempts <= self.options.retries:
+                self.stats.retried += 1
+                await asyncio.sleep(self.options.retry_delay)
+                continue
+            break
+        if report.offer is None:
+            return HostResult(spec=spec, report=report, attempts=attempts)
+        fix = None
+        if report.outcome is not None and report.client_proposal is not None and examined.effective is not None:
+            from sshdoctor.local.clientmodel import client_model
+
+            if report.outcome.ok:
+                fix = FixNeeded(needed=False, works=True)
+            else:
+                fix = plan_fix(report.offer, client_model(examined.effective, report.client_proposal))
+        return HostResult(
+            spec=spec,
+            report=report,
+            fix=fix,
+            audit=audit_summary(report.banner.raw if report.banner else None, report.offer),
+            profiles=profile_outcomes(self.profiles, report.offer),
+            attempts=attempts,
+        )
+
+    async def _observed(self, item: Observed) -> HostResult:
+        spec = item.spec
+        if item.offer is None:
+            report = HostReport(target=Target(spec.host, spec.port or 22, alias=spec.label), address=item.address,
+                                banner=item.banner, error=item.error or "no algorithms recorded", error_kind="imported-error")
+            return HostResult(spec=spec, report=report, attempts=0, source=item.source)
+        try:
+            resolved = await self._resolve(spec)
+        except LocalError:
+            resolved = Resolved(spec, Target(spec.host, spec.port or 22, alias=spec.label), spec.host, spec.port, None)
+        return await self._analysed(spec, resolved, item.address, item.banner, item.offer, {}, 0, item.source)
