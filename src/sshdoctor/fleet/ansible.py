@@ -1,11 +1,10 @@
-"""Ansible inventories, INI and YAML, read without Ansible or PyYAML.
+"""Ansible inventories, INI and YAML (with PyYAML), read without Ansible.
 
 Only what decides where ssh connects is taken: host names (with Ansible's
 ``[01:20]`` / ``[a:f]`` ranges and INI's ``host:port``), ``ansible_host``
 and ``ansible_port`` (also the old ``ansible_ssh_host``/``ansible_ssh_port``)
 from host variables, group variables (a child group's value beats its
-parent's) and ``all``. The YAML reader covers the block mappings inventories
-are written in; anchors, lists and multi-line scalars are refused.
+parent's) and ``all``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+
+import yaml
 
 _RANGE = re.compile(r"\[([0-9]+|[a-zA-Z]):([0-9]+|[a-zA-Z])(?::([0-9]+))?\]")
 _HOST_KEYS = ("ansible_host", "ansible_ssh_host")
@@ -95,77 +96,34 @@ def _parse_ini(text: str) -> dict[str, _Group]:
 # ---- YAML (the subset inventories use) ---------------------------------------
 
 
-def _scalar(text: str) -> str | None:
-    text = text.strip()
-    if text in ("", "~", "null", "{}"):
+def _as_text(value: object, where: str) -> object:
+    """Keys and scalars as text (``ansible_port: 22`` and ``"22"`` alike); lists refused."""
+    if isinstance(value, dict):
+        return {str(k): _as_text(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        raise ValueError(f"{where}: only mappings are supported in a YAML inventory")
+    if value is None:
         return None
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
-
-
-def _strip_comment(line: str) -> str:
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            return line[:i]
-    return line
-
-
-def _key_end(body: str) -> int | None:
-    """Where the key's colon is: the first ``:`` followed by a blank or the end, outside quotes."""
-    quote = None
-    for i, ch in enumerate(body):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"" and i == 0:
-            quote = ch
-        elif ch == ":" and (i + 1 == len(body) or body[i + 1] == " "):
-            return i
-    return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def parse_yaml_mapping(text: str) -> dict[str, object]:
-    """Nested block mappings of scalars; raises ValueError on anything else."""
-    root: dict[str, object] = {}
-    stack: list[tuple[int, dict[str, object]]] = [(-1, root)]
-    pending: tuple[int, dict[str, object], str] | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = _strip_comment(raw).rstrip()
-        if not line.strip() or line.strip() in ("---", "..."):
-            continue
-        if "\t" in line[: len(line) - len(line.lstrip())]:
-            raise ValueError(f"line {number}: tab in indentation")
-        indent = len(line) - len(line.lstrip(" "))
-        body = line.strip()
-        if body.startswith(("- ", "&", "*", "!")) or body == "-":
-            raise ValueError(f"line {number}: only mappings are supported in a YAML inventory")
-        split = _key_end(body)
-        if split is None:
-            raise ValueError(f"line {number}: expected 'key:' or 'key: value'")
-        key, value = body[:split], body[split + 1 :]
-        key = _scalar(key) or ""
-        if value.strip() in ("|", ">", "|-", ">-"):
-            raise ValueError(f"line {number}: multi-line values are not supported")
-        if pending is not None and indent > pending[0]:
-            child: dict[str, object] = {}
-            pending[1][pending[2]] = child
-            stack.append((pending[0], child))
-        pending = None
-        while indent <= stack[-1][0]:
-            stack.pop()
-        target = stack[-1][1]
-        scalar = _scalar(value)
-        target[key] = scalar
-        if scalar is None:
-            pending = (indent, target, key)
-    return root
+    """A YAML inventory as nested mappings of text (PyYAML's safe loader)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError("a YAML inventory must be a mapping of groups")
+    result = _as_text(data, "inventory")
+    assert isinstance(result, dict)
+    return result
 
 
 def _yaml_groups(data: dict[str, object]) -> dict[str, _Group]:
