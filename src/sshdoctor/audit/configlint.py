@@ -22,8 +22,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from sshdoctor.catalog import Rating, algorithm, all_algorithms
+from sshdoctor.catalog.datafile import load
 from sshdoctor.local.sshconfig.document import Flavour, Section
 from sshdoctor.local.sshconfig.keywords import (
     ALGORITHM_DIRECTIVES,
@@ -95,116 +97,15 @@ class Obsolete:
     sources: tuple[str, ...]
 
 
-def _rel(version: str) -> str:
-    return f"https://www.openssh.com/txt/release-{version}"
-
-
-def _src(tag: str, path: str) -> str:
-    return f"https://github.com/openssh/openssh-portable/blob/{tag}/{path}"
-
-
-# Each entry was checked in the keyword tables of readconf.c / servconf.c at
-# the tags named in its sources: the first release where the keyword maps to
-# sIgnore/oIgnore, sDeprecated/oDeprecated, oUnsupported, or to another
-# keyword's opcode (an alias).
-OBSOLETE_SSHD: dict[str, Obsolete] = {
-    "protocol": Obsolete(
-        "ignored", "7.4", None,
-        "sshd speaks only SSH-2 since SSH-1 server support was removed; the line does nothing",
-        (_rel("7.4"), _src("V_7_4_P1", "servconf.c")),
-    ),
-    "useprivilegeseparation": Obsolete(
-        "deprecated", "7.5", None,
-        "privilege separation is always on; sshd logs the line as a deprecated option and ignores it",
-        (_rel("7.5"), _src("V_7_5_P1", "servconf.c")),
-    ),
-    "rsaauthentication": Obsolete(
-        "deprecated", "7.4", "PubkeyAuthentication",
-        "an SSH-1 option; SSH-2 public key login is PubkeyAuthentication",
-        (_rel("7.4"), _src("V_7_4_P1", "servconf.c")),
-    ),
-    "rhostsrsaauthentication": Obsolete(
-        "deprecated", "7.4", "HostbasedAuthentication",
-        "an SSH-1 option; the SSH-2 counterpart is HostbasedAuthentication",
-        (_rel("7.4"), _src("V_7_4_P1", "servconf.c")),
-    ),
-    "serverkeybits": Obsolete(
-        "deprecated", "7.4", None, "the SSH-1 ephemeral server key is gone with SSH-1",
-        (_rel("7.4"), _src("V_7_4_P1", "servconf.c")),
-    ),
-    "keyregenerationinterval": Obsolete(
-        "deprecated", "7.4", None, "the SSH-1 ephemeral server key is gone with SSH-1",
-        (_rel("7.4"), _src("V_7_4_P1", "servconf.c")),
-    ),
-    "uselogin": Obsolete(
-        "deprecated", "7.4", None, "sshd no longer runs login(1) for sessions",
-        (_rel("7.4"), _src("V_7_4_P1", "servconf.c")),
-    ),
-    "pubkeyacceptedkeytypes": Obsolete(
-        "alias", "8.5", "PubkeyAcceptedAlgorithms",
-        "the old name still works as an alias; OpenSSH before 8.5 knows only the old one",
-        (_rel("8.5"), _src("V_8_5_P1", "servconf.c")),
-    ),
-    "hostbasedacceptedkeytypes": Obsolete(
-        "alias", "8.5", "HostbasedAcceptedAlgorithms",
-        "the old name still works as an alias; OpenSSH before 8.5 knows only the old one",
-        (_rel("8.5"), _src("V_8_5_P1", "servconf.c")),
-    ),
-    "challengeresponseauthentication": Obsolete(
-        "alias", "8.7", "KbdInteractiveAuthentication",
-        "now an alias of KbdInteractiveAuthentication; if both appear, the first one read wins",
-        (_rel("8.7"), _src("V_8_7_P1", "servconf.c")),
-    ),
-}
-
-OBSOLETE_SSH: dict[str, Obsolete] = {
-    "protocol": Obsolete(
-        "ignored", "7.6", None, "ssh speaks only SSH-2 since SSH-1 support was removed; the line does nothing",
-        (_rel("7.6"), _src("V_7_6_P1", "readconf.c")),
-    ),
-    "cipher": Obsolete(
-        "deprecated", "7.6", "Ciphers", "the SSH-1 cipher option; SSH-2 uses Ciphers",
-        (_rel("7.6"), _src("V_7_6_P1", "readconf.c")),
-    ),
-    "rsaauthentication": Obsolete(
-        "unsupported", "7.6", "PubkeyAuthentication",
-        "an SSH-1 option; ssh prints an 'Unsupported option' error for it on every run",
-        (_rel("7.6"), _src("V_7_6_P1", "readconf.c")),
-    ),
-    "rhostsrsaauthentication": Obsolete(
-        "unsupported", "7.6", "HostbasedAuthentication",
-        "an SSH-1 option; ssh prints an 'Unsupported option' error for it on every run",
-        (_rel("7.6"), _src("V_7_6_P1", "readconf.c")),
-    ),
-    "compressionlevel": Obsolete(
-        "unsupported", "7.6", None, "an SSH-1 option; ssh prints an 'Unsupported option' error for it",
-        (_rel("7.6"), _src("V_7_6_P1", "readconf.c")),
-    ),
-    "useroaming": Obsolete(
-        "deprecated", "7.2", None, "the roaming code was removed; the line does nothing",
-        (_rel("7.2"), _src("V_7_2_P1", "readconf.c")),
-    ),
-    "pubkeyacceptedkeytypes": Obsolete(
-        "alias", "8.5", "PubkeyAcceptedAlgorithms",
-        "the old name still works as an alias; OpenSSH before 8.5 knows only the old one",
-        (_rel("8.5"), _src("V_8_5_P1", "readconf.c")),
-    ),
-    "hostbasedkeytypes": Obsolete(
-        "alias", "8.5", "HostbasedAcceptedAlgorithms",
-        "the old name still works as an alias; OpenSSH before 8.5 knows only the old one",
-        (_rel("8.5"), _src("V_8_5_P1", "readconf.c"), _src("V_8_7_P1", "readconf.c")),
-    ),
-    "hostbasedalgorithms": Obsolete(
-        "removed", "8.7", "HostbasedAcceptedAlgorithms",
-        "the client's name for this option in OpenSSH 8.5 and 8.6 only; later releases reject it",
-        (_src("V_8_5_P1", "readconf.c"), _src("V_8_7_P1", "readconf.c")),
-    ),
-    "challengeresponseauthentication": Obsolete(
-        "alias", "8.7", "KbdInteractiveAuthentication",
-        "now an alias of KbdInteractiveAuthentication; if both appear, the first one read wins",
-        (_rel("8.7"), _src("V_8_7_P1", "readconf.c")),
-    ),
-}
+@cache
+def obsolete_keywords(flavour: str) -> dict[str, Obsolete]:
+    """Keywords OpenSSH removed, ignores or renamed (``catalog/data/obsolete_directives.toml``)."""
+    return {
+        entry["keyword"]: Obsolete(
+            entry["status"], entry["since"], entry.get("replacement"), entry["note"], tuple(entry["sources"])
+        )
+        for entry in load("obsolete_directives.toml").get(flavour, [])
+    }
 
 
 def _version_at_least(ctx: LintContext, since: str) -> bool:
@@ -254,7 +155,7 @@ class _Linter:
                      f"{d.keyword} is not an OpenSSH {program} keyword: {program} stops with 'Bad configuration option'{hint}",
                      directive=d.keyword, suggestion=_display_keyword(guess[0]) if guess else None)
             return
-        table = OBSOLETE_SSH if self.ctx.flavour == "ssh" else OBSOLETE_SSHD
+        table = obsolete_keywords(self.ctx.flavour)
         old = table.get(d.key)
         if old is None:
             return
