@@ -22,10 +22,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from sshdoctor.catalog import Rating, algorithm, all_algorithms
-from sshdoctor.catalog.datafile import load
+from sshdoctor.catalog.obsolete import obsolete_keywords
 from sshdoctor.local.sshconfig.document import Flavour, Section
 from sshdoctor.local.sshconfig.keywords import (
     ALGORITHM_DIRECTIVES,
@@ -84,28 +83,6 @@ class LintContext:
     defaults: Mapping[str, Sequence[str]]
     version: tuple[int, int] | None = None
     label: str = "the local OpenSSH"
-
-
-@dataclass(frozen=True, slots=True)
-class Obsolete:
-    """A keyword that OpenSSH removed, ignores or renamed."""
-
-    status: str  # "ignored", "deprecated", "unsupported", "alias", "removed"
-    since: str
-    replacement: str | None
-    note: str
-    sources: tuple[str, ...]
-
-
-@cache
-def obsolete_keywords(flavour: str) -> dict[str, Obsolete]:
-    """Keywords OpenSSH removed, ignores or renamed (``catalog/data/obsolete_directives.toml``)."""
-    return {
-        entry["keyword"]: Obsolete(
-            entry["status"], entry["since"], entry.get("replacement"), entry["note"], tuple(entry["sources"])
-        )
-        for entry in load("obsolete_directives.toml").get(flavour, [])
-    }
 
 
 def _version_at_least(ctx: LintContext, since: str) -> bool:

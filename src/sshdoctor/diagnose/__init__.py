@@ -14,6 +14,7 @@ from sshdoctor.diagnose import (  # noqa: F401  (registers recognisers)
     jsch,
     libssh,
     neighbours,
+    obsolete,
     openssh_client,
     openssh_server,
     paramiko,
