@@ -63,3 +63,13 @@ def timeout_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Seconds to wait for each network step.",
     )(fn)
+
+
+def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``-p PORT``, ``-F FILE`` and ``-o OPTION``: where to connect and how to run the local ssh."""
+    fn = click.option("-o", "ssh_options", multiple=True, metavar="OPTION",
+                      help="Extra ssh -o option for the local client.")(fn)
+    fn = click.option("-F", "config_file", type=click.Path(dir_okay=False),
+                      help="ssh client configuration file to use.")(fn)
+    return click.option("-p", "--port", type=click.IntRange(1, 65535),
+                        help="Port (default: as ssh resolves it, usually 22).")(fn)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import click
 
-from sshdoctor.cli.common import fail, run_async, timeout_option
+from sshdoctor.cli.common import client_options, fail, run_async, timeout_option
 from sshdoctor.fleet.examine import ClientSpec, examine
 
 
 @click.command()
 @click.argument("target")
-@click.option("-p", "--port", type=click.IntRange(1, 65535), help="Port (default: as ssh resolves it, usually 22).")
-@click.option("-F", "config_file", type=click.Path(dir_okay=False), help="ssh client configuration file to use.")
-@click.option("-o", "ssh_options", multiple=True, metavar="OPTION", help="Extra ssh -o option for the local client.")
+@client_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (see DESIGN.md).")
 @timeout_option
 def probe(target: str, port: int | None, config_file: str | None, ssh_options: tuple[str, ...],

@@ -21,14 +21,11 @@ from sshdoctor.remedy.strength import strength_key
 _SLOTS = {c: c.slots for c in Category}
 
 
-@dataclass(frozen=True, slots=True)
-class ClientPlan:
-    """Directives to add, the negotiation they lead to, and what cannot be fixed here."""
+class PlanStatus:
+    """What every plan (client or server side) says about itself."""
 
-    changes: tuple[Change, ...]
     before: Outcome
     after: Outcome
-    unfixable: tuple[Category, ...] = ()
 
     @property
     def needed(self) -> bool:
@@ -37,6 +34,16 @@ class ClientPlan:
     @property
     def works(self) -> bool:
         return self.after.ok
+
+
+@dataclass(frozen=True, slots=True)
+class ClientPlan(PlanStatus):
+    """Directives to add, the negotiation they lead to, and what cannot be fixed here."""
+
+    changes: tuple[Change, ...]
+    before: Outcome
+    after: Outcome
+    unfixable: tuple[Category, ...] = ()
 
     def added(self, category: Category) -> tuple[str, ...]:
         for change in self.changes:

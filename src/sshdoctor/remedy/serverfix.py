@@ -16,14 +16,14 @@ from dataclasses import dataclass
 
 from sshdoctor.model import Category, Change, Outcome, Proposal, Slot
 from sshdoctor.negotiate import negotiate
-from sshdoctor.remedy.plan import strongest_supported
+from sshdoctor.remedy.plan import PlanStatus, strongest_supported
 from sshdoctor.remedy.strength import strength_key
 
 _SLOTS = {c: c.slots for c in Category}
 
 
 @dataclass(frozen=True, slots=True)
-class ServerPlan:
+class ServerPlan(PlanStatus):
     """Algorithms the server should add, the negotiation that follows, what cannot be fixed.
 
     ``supported_known`` is False when the server's release is not in the
@@ -36,14 +36,6 @@ class ServerPlan:
     after: Outcome
     unfixable: tuple[Category, ...] = ()
     supported_known: bool = True
-
-    @property
-    def needed(self) -> bool:
-        return not self.before.ok
-
-    @property
-    def works(self) -> bool:
-        return self.after.ok
 
 
 def _client_names(client: Proposal, category: Category, slots: Sequence[Slot] | None = None) -> list[str]:
