@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,13 @@ from sshdoctor.lab.dropbear import Dropbear, dropbear_path
 from sshdoctor.lab.sshd import Sshd, sshd_path
 
 REQUIRE_LAB = bool(os.environ.get("SSHDOCTOR_REQUIRE_LAB"))
+
+# The tools the test setup installed into the environment that runs the tests
+# (ssh-audit, for one) are found there first, whether or not that environment's
+# bin directory is on the caller's PATH.
+_ENV_BIN = os.path.dirname(sys.executable)
+if _ENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _ENV_BIN + os.pathsep + os.environ.get("PATH", "")
 
 
 def need(binary: str | None, what: str) -> None:

@@ -50,6 +50,8 @@ class Profile:
     notes: tuple[str, ...] = ()
     date: str | None = None
     banner_patterns: tuple[str, ...] = field(default=())
+    check_order: tuple[str, ...] = ()
+    settings: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
     @property
     def label(self) -> str:
@@ -113,6 +115,8 @@ def _load() -> tuple[dict[str, Profile], dict[str, dict[str, str]]]:
                 notes=tuple(rel.get("notes", ())),
                 date=rel.get("date"),
                 banner_patterns=tuple(impl.get("banner_patterns", ())),
+                check_order=tuple(impl.get("check_order", ())),
+                settings={k: dict(v) for k, v in impl.get("settings", {}).items()},
             )
     return profiles, sources
 

@@ -1,0 +1,1 @@
+"""One module per family of implementations; each defines ``clients()`` and ``servers()``."""

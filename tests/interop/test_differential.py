@@ -1,0 +1,88 @@
+"""Every lab client against every lab server: compat's prediction equals what the real programs do.
+
+For each pair: ok or not, and then every algorithm the real programs say
+they chose, or the category the client's own message names. A difference is
+either a bug (in a profile, the engine or explain) or a quirk the client or
+server declares by name (``LabClient.quirks``), and then it is listed, not
+hidden.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sshdoctor.catalog.profiles import get_profile
+from sshdoctor.model import Proposal, Slot, Target
+from sshdoctor.wire.probe import probe
+from tests.interop import registry
+from tests.interop.differential import disagreements, predict, truth_of
+from tests.interop.harness import LabClient, LabServer, Running, run_client
+from tests.interop.lab import profile_side, require
+from tests.interop.relay import Relay
+
+
+@dataclass
+class LiveServer:
+    server: LabServer
+    running: Running
+    offer: Proposal  # what the prediction uses: its profile's server side, else its real offer
+    relay: Relay
+
+
+@pytest.fixture(scope="module")
+def live_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LiveServer]]:
+    from tests.interop.harness import lab_keys
+
+    keys = lab_keys(tmp_path_factory.mktemp("diff-keys"))
+    live: list[LiveServer] = []
+    with contextlib.ExitStack() as stack:
+        for server in registry.servers():
+            if not server.installed():
+                continue
+            running = stack.enter_context(server.start(keys))
+            real = asyncio.run(probe(Target(running.host, running.port), timeout=15)).proposal
+            offer = real
+            if server.profile:
+                _, side = profile_side(server.profile, "server")
+                hostkeys = [h for h in side.proposal().hostkey if h in real.hostkey]
+                offer = side.proposal().with_slot(Slot.HOSTKEY, hostkeys)
+            relay = stack.enter_context(Relay(running.port))
+            live.append(LiveServer(server, running, offer, relay))
+        yield live
+
+
+def _check_order(client: LabClient) -> tuple[Slot, ...] | None:
+    prof = get_profile(client.profile) if client.profile else None
+    order = getattr(prof, "check_order", None) if prof is not None else None
+    return tuple(Slot(s) for s in order) if order else None
+
+
+@pytest.mark.parametrize("client", registry.clients(), ids=lambda c: c.id)
+def test_prediction_equals_real_handshake(client: LabClient, live_servers: list[LiveServer], empty_home: Path) -> None:
+    require(client)
+    missing = [s.id for s in registry.servers() if not s.installed()]
+    if missing:
+        require(next(s for s in registry.servers() if not s.installed()))
+    _, side = profile_side(client.profile, "client")
+    proposal = side.proposal()
+    marks = [len(s.relay.sessions) for s in live_servers]
+    runs = run_client(client, "127.0.0.1", [s.relay.port for s in live_servers], home=empty_home)
+    problems: list[str] = []
+    for live, mark, run in zip(live_servers, marks, runs, strict=True):
+        sessions = live.relay.settle(mark + 1)
+        session = sessions[mark] if len(sessions) > mark else None
+        server_rows = live.running.chosen()
+        truth = truth_of(run, session, server_rows[-1]["chosen"] if server_rows else None)
+        pred = predict(proposal, live.offer, _check_order(client))
+        quirk_free = not (set(client.quirks) | set(live.server.quirks))
+        for problem in disagreements(pred, truth, category_optional="no-category-in-message" in client.quirks):
+            problems.append(f"{live.server.id}: {problem}")
+        if quirk_free and truth.client_kexinit is not None and truth.client_kexinit.offer_dict() != proposal.offer_dict():
+            problems.append(f"{live.server.id}: the client sent a KEXINIT other than its profile's")
+    assert not problems, f"{client.id} ({len(problems)} of {len(live_servers)} servers):\n  " + "\n  ".join(problems)
