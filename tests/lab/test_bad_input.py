@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import socket
 import struct
@@ -52,6 +53,15 @@ def read_ident(conn: socket.socket) -> None:
         data += chunk
 
 
+def drain(conn: socket.socket) -> None:
+    conn.settimeout(0.3)
+    try:
+        while conn.recv(65536):
+            pass
+    except TimeoutError:
+        pass
+
+
 def kexinit_packet(prop: Proposal) -> bytes:
     return packet.build_packet(kexinit.encode(prop))
 
@@ -66,7 +76,8 @@ def serve_then_hang(payload: bytes) -> Callable[[socket.socket], None]:
 
 
 CASES: dict[str, tuple[Callable[[socket.socket], None], int, str]] = {
-    "closes-at-once": (lambda conn: None, 14, "before it sent an identification string"),
+    # Reads the client's identification first, so its close is a FIN, not a reset.
+    "closes-at-once": (read_ident, 14, "before it sent an identification string"),
     "sends-nothing": (lambda conn: time.sleep(TIMEOUT + 1), 16, "no SSH identification string"),
     "ssh1-only": (serve_then_hang(b"SSH-1.5-1.2.27\r\n"), 18, "SSH protocol 1.5"),
     "absurd-length": (serve_then_hang(b"SSH-2.0-Evil\r\n\xff\xff\xff\xf0" + b"\0" * 64), 19, "bad packet length"),
@@ -86,14 +97,17 @@ CASES: dict[str, tuple[Callable[[socket.socket], None], int, str]] = {
         "go away",
     ),
     "closes-after-banner": (
-        lambda conn: (conn.sendall(b"SSH-2.0-Evil\r\n"), read_ident(conn)),
+        # Reads what the client sends before closing, so the close is a FIN, not a reset.
+        lambda conn: (conn.sendall(b"SSH-2.0-Evil\r\n"), read_ident(conn), drain(conn)),
         23,
         "closed the connection after",
     ),
+    "http-speaks-first": (serve_then_hang(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n"), 17, "HTTP"),
+    "banner-then-hang": (serve_then_hang(b"SSH-2.0-Evil_1.0\r\n"), 22, "SSH-2.0-Evil_1.0"),
     "resets-before-banner": (
         lambda conn: (conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)), read_ident(conn)),
-        14,
-        "reset",
+        15,
+        "connection reset by",
     ),
     "resets-after-banner": (
         lambda conn: (
@@ -106,6 +120,14 @@ CASES: dict[str, tuple[Callable[[socket.socket], None], int, str]] = {
         "connection reset",
     ),
 }
+
+
+def test_a_banner_without_kexinit_is_in_the_json() -> None:
+    with HostileServer(serve_then_hang(b"SSH-2.0-Evil_1.0\r\n")) as server:
+        rc, out, err, _ = run_probe(f"127.0.0.1:{server.port}", "--json")
+    assert rc == 22, err
+    doc = json.loads(out)
+    assert doc["banner"] == "SSH-2.0-Evil_1.0" and doc["offer"] is None and doc["error_kind"] == "kexinit-timeout"
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -139,7 +161,8 @@ def test_slow_tarpit_times_out() -> None:
 
     with HostileServer(endlessh) as server:
         rc, _out, err, elapsed = run_probe(f"127.0.0.1:{server.port}")
-    assert rc == 16, err
+    assert rc == 21, err
+    assert "tarpit" in err and "DNS" not in err
     assert_one_clean_line(err)
     assert elapsed < TIMEOUT + 4
 

@@ -29,12 +29,24 @@ def _pairs(specs: list[TargetSpec]) -> list[tuple[str, int | None]]:
 
 def test_file_lines_comments_ports_and_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "targets"
-    path.write_text("# fleet\nsw1\n  sw2:2222  # core\n\n[fe80::1]:830\nuser@10.0.0.9\nbad:port:99999x\nhost:0\n")
+    path.write_text("# fleet\nsw1\n  sw2:2222  # core\n\n[fe80::1]:830\nuser@10.0.0.9\nbad:port:99999x\nhost:0\n"
+                    "not a target!\n!!!\nsw3 sw4\n")
     specs = list(from_file(str(path), port=None, limit=10))
     assert _pairs(specs[:4]) == [("sw1", None), ("sw2", 2222), ("fe80::1", 830), ("10.0.0.9", None)]
     bad = [s for s in specs if s.error]
-    assert [s.source for s in bad] == [f"{path}:8"]
-    assert specs[-1].error and "invalid port" in specs[-1].error
+    assert [s.source for s in bad] == [f"{path}:{n}" for n in (7, 8, 9, 10)]
+    assert "invalid port" in (bad[1].error or "")
+    # A line of prose is one invalid entry, never a host called "not"; nothing invalid reaches a resolver.
+    assert bad[2].host == "not a target!" and "not a host name" in (bad[2].error or "")
+    assert _pairs(specs[-2:]) == [("sw3", None), ("sw4", None)]
+
+
+def test_an_existing_file_given_as_a_target_is_a_targets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "hosts.txt").write_text("sw1\nsw2:2200\n")
+    monkeypatch.chdir(tmp_path)
+    check_arguments(["hosts.txt"], port=None, limit=10)
+    assert _pairs(list(from_arguments(["hosts.txt", "sw9"], port=None, limit=10))) == [
+        ("sw1", None), ("sw2", 2200), ("sw9", None)]
 
 
 def test_default_port_applies_to_targets_without_one() -> None:
@@ -43,7 +55,9 @@ def test_default_port_applies_to_targets_without_one() -> None:
 
 def test_cidr_expands_hosts_and_respects_the_cap() -> None:
     specs = list(from_arguments(["127.0.0.0/29:2222"], port=None, limit=100))
-    assert _pairs(specs) == [(f"127.0.0.{i}", 2222) for i in range(1, 7)]
+    # Every address, network and broadcast included, as nmap counts a range (a /30 is four).
+    assert _pairs(specs) == [(f"127.0.0.{i}", 2222) for i in range(8)]
+    assert len(list(from_arguments(["10.0.0.0/30"], port=None, limit=100))) == 4
     assert len(list(from_arguments(["127.0.0.5/32"], port=None, limit=1))) == 1
     with pytest.raises(TargetError, match="raise it with --max-cidr"):
         check_arguments(["10.0.0.0/16"], port=None, limit=1024)

@@ -1,5 +1,17 @@
 """Implementation profiles: per version, the default client and server
-proposals and the supported set, from ``data/profiles/*.toml``."""
+proposals and the supported set, from ``data/profiles/*.toml``.
+
+Two kinds of file live there. An implementation's file (``[implementation]``
+and ``[[release]]``) profiles its upstream releases, ids ``<implementation>-<version>``.
+A distribution's file (``distro-*.toml``: ``[distribution]`` and ``[[profile]]``)
+profiles the builds a distribution ships: each names a ``base`` profile
+(an upstream release or another distribution profile) and only the
+distribution's changes, as list edits, so ``debian-12`` is ``openssh-9.2``
+plus what Debian's package adds. Distribution profiles are found by id with
+:func:`get_profile` (and aliases such as ``rocky-9``), and listed by
+:func:`distribution_profiles`; :func:`all_profiles` keeps to upstream
+releases, which is what every "which release of X" question wants.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +47,18 @@ class Side:
 
 
 @dataclass(frozen=True, slots=True)
+class Identifies:
+    """A glob over ``software comments`` of an identification string that names this build.
+
+    ``note`` is said when the glob matches, e.g. that an older package
+    revision lacks a change the profile records.
+    """
+
+    pattern: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One release of one implementation, ``id`` like ``openssh-7.4``."""
 
@@ -52,10 +76,17 @@ class Profile:
     banner_patterns: tuple[str, ...] = field(default=())
     check_order: tuple[str, ...] = ()
     settings: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    # Distribution builds only: what they are and what they derive from.
+    distribution: str | None = None
+    base: str | None = None
+    package: str | None = None
+    flags: tuple[str, ...] = ()
+    identifies: tuple[Identifies, ...] = field(default=(), compare=False)
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.version}"
+        text = f"{self.name} {self.version}"
+        return f"{text} ({self.distribution})" if self.distribution else text
 
     def version_key(self) -> tuple[int, ...]:
         return tuple(int(x) for x in re.findall(r"\d+", self.version))
@@ -88,17 +119,146 @@ def _side(table: dict[str, Any] | None) -> Side | None:
     return Side(lists=lists, pseudo=tuple(table.get("pseudo", ())))
 
 
-@cache
+# ---------------------------------------------------------------- list edits
+
+EDIT_KEYS = ("set", "remove", "keep", "before", "after", "prepend", "append")
+
+
+def apply_edit(base: tuple[str, ...], change: list[str] | dict[str, Any], where: str = "") -> tuple[str, ...]:
+    """One list after a distribution's change: a plain list replaces it; a table edits it.
+
+    The table's keys apply in this order: ``set`` (start from this list
+    instead), ``remove`` (drop these names), ``keep`` (drop every name not
+    listed, keeping the base order), ``before`` / ``after`` (``{anchor = [names]}``:
+    insert next to an anchor that must be present), ``prepend``, ``append``.
+    Inserted names already present move to their new place.
+    """
+    if isinstance(change, list):
+        return tuple(change)
+    unknown = set(change) - set(EDIT_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown list edit {sorted(unknown)} (known: {', '.join(EDIT_KEYS)})")
+    out = list(change.get("set", base))
+    drop = set(change.get("remove", ()))
+    if drop - set(out):
+        raise ValueError(f"{where}: remove names {sorted(drop - set(out))}, which the base list lacks")
+    out = [n for n in out if n not in drop]
+    if "keep" in change:
+        keep = set(change["keep"])
+        out = [n for n in out if n in keep]
+    for key in ("before", "after"):
+        for anchor, names in change.get(key, {}).items():
+            out = [n for n in out if n not in names]
+            if anchor not in out:
+                raise ValueError(f"{where}: {key} anchor {anchor!r} is not in the list")
+            i = out.index(anchor) + (1 if key == "after" else 0)
+            out[i:i] = list(names)
+    if "prepend" in change:
+        names = list(change["prepend"])
+        out = names + [n for n in out if n not in names]
+    if "append" in change:
+        names = list(change["append"])
+        out = [n for n in out if n not in names] + names
+    return tuple(out)
+
+
+def _edit_side(base: Side | None, change: dict[str, Any] | bool | None, where: str) -> Side | None:
+    if change is None:
+        return base
+    if change is False:  # the build has no such side (e.g. a server-only package)
+        return None
+    if change is True:
+        raise ValueError(f"{where}: a side is a table of list edits or false")
+    lists = dict(base.lists) if base is not None else {}
+    pseudo = base.pseudo if base is not None else ()
+    for key, value in change.items():
+        if key == "pseudo":
+            pseudo = apply_edit(pseudo, value, f"{where}.pseudo")
+        elif key in _CATS:
+            cat = Category(key)
+            lists[cat] = apply_edit(lists.get(cat, ()), value, f"{where}.{key}")
+        else:
+            raise ValueError(f"{where}: unknown category {key!r}")
+    return Side(lists=lists, pseudo=pseudo)
+
+
+def _distribution_profile(dist: dict[str, Any], entry: dict[str, Any], base: Profile) -> Profile:
+    pid = entry["id"]
+    ident = entry.get("ident")
+    identifies = tuple(Identifies(i["pattern"], i.get("note")) for i in entry.get("identifies", ()))
+    patterns = tuple(dict.fromkeys(([ident] if ident else []) + [i.pattern for i in identifies]))
+    supported = _edit_side(base.supported, entry.get("supported"), f"{pid}.supported")
+    return Profile(
+        id=pid,
+        implementation=base.implementation,
+        name=base.name,
+        kind=base.kind,
+        version=entry.get("version", base.version),
+        client=_edit_side(base.client, entry.get("client"), f"{pid}.client"),
+        server=_edit_side(base.server, entry.get("server"), f"{pid}.server"),
+        supported=supported or Side(lists={}),
+        sources=tuple(entry.get("sources", ())),
+        notes=tuple(entry.get("notes", ())),
+        date=entry.get("date"),
+        banner_patterns=patterns or base.banner_patterns,
+        check_order=base.check_order,
+        settings=base.settings,
+        distribution=entry.get("distribution", dist.get("name")),
+        base=base.id,
+        package=entry.get("package"),
+        flags=tuple(entry.get("flags", ())),
+        identifies=identifies,
+    )
+
+
+def _resolve_distributions(
+    files: list[dict[str, Any]], upstream: dict[str, Profile]
+) -> tuple[dict[str, Profile], dict[str, str]]:
+    """Every distribution profile, bases resolved in any order (a base may be another file's)."""
+    pending = [(f["distribution"], entry) for f in files for entry in f.get("profile", [])]
+    done: dict[str, Profile] = {}
+    while pending:
+        left = []
+        for dist, entry in pending:
+            base = done.get(entry["base"]) or upstream.get(entry["base"])
+            if base is None:
+                left.append((dist, entry))
+                continue
+            if entry["id"] in done or entry["id"] in upstream:
+                raise ValueError(f"profile id {entry['id']} is defined twice")
+            done[entry["id"]] = _distribution_profile(dist, entry, base)
+        if len(left) == len(pending):
+            raise ValueError("unknown or circular base: " + ", ".join(f"{e['id']} -> {e['base']}" for _, e in left))
+        pending = left
+    aliases: dict[str, str] = {}
+    for f in files:
+        dist = f["distribution"]
+        for alias in dist.get("aliases", ()):
+            aliases[alias] = dist["id"]
+    return done, aliases
+
+
 def _load() -> tuple[dict[str, Profile], dict[str, dict[str, str]]]:
+    loaded = _load_all()
+    return loaded[0], loaded[2]
+
+
+@cache
+def _load_all() -> tuple[dict[str, Profile], dict[str, Profile], dict[str, dict[str, str]], dict[str, str]]:
+    """Upstream profiles, distribution profiles, every source, distribution aliases."""
     folder = DATA / "profiles"
     profiles: dict[str, Profile] = {}
     sources: dict[str, dict[str, str]] = {}
+    distro_files: list[dict[str, Any]] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue
         data = load(f"profiles/{entry.name}")
-        impl = data["implementation"]
         sources.update(data.get("sources", {}))
+        if "distribution" in data:
+            distro_files.append(data)
+            continue
+        impl = data["implementation"]
         for rel in _resolve(data.get("release", [])):
             pid = f"{impl['id']}-{rel['version']}"
             supported = _side(rel.get("supported")) or Side(lists={})
@@ -118,12 +278,23 @@ def _load() -> tuple[dict[str, Profile], dict[str, dict[str, str]]]:
                 check_order=tuple(impl.get("check_order", ())),
                 settings={k: dict(v) for k, v in impl.get("settings", {}).items()},
             )
-    return profiles, sources
+    distros, aliases = _resolve_distributions(distro_files, profiles)
+    return profiles, distros, sources, aliases
 
 
 def all_profiles() -> dict[str, Profile]:
-    """Every profile by id."""
+    """Every upstream release profile by id (distribution builds: :func:`distribution_profiles`)."""
     return _load()[0]
+
+
+def distribution_profiles() -> dict[str, Profile]:
+    """Every distribution build's profile by id (``debian-12``, ``rhel-9-legacy``…)."""
+    return _load_all()[1]
+
+
+def distribution_aliases() -> dict[str, str]:
+    """Other names of distributions whose builds are the same (``rocky`` → ``rhel``)."""
+    return _load_all()[3]
 
 
 def profile_sources() -> dict[str, dict[str, str]]:
@@ -131,11 +302,21 @@ def profile_sources() -> dict[str, dict[str, str]]:
 
 
 def get_profile(name: str) -> Profile | None:
-    """A profile by id (``openssh-7.4``), accepting ``OpenSSH_7.4`` and ``openssh 7.4p1`` too."""
+    """A profile by id (``openssh-7.4``, ``debian-12``), accepting ``OpenSSH_7.4`` and ``openssh 7.4p1`` too.
+
+    Distribution aliases name the distribution they rebuild: ``rocky-9`` is ``rhel-9``.
+    """
     profiles = all_profiles()
     key = name.strip().lower().replace("_", "-").replace(" ", "-")
     if key in profiles:
         return profiles[key]
+    distros = distribution_profiles()
+    for alias, target in distribution_aliases().items():
+        if key.startswith(alias + "-"):
+            key = target + key[len(alias):]
+            break
+    if key in distros:
+        return distros[key]
     m = re.match(r"^(.*?)-?(\d+(?:\.\d+)*)(?:p\d+)?$", key)
     if m:
         base = f"{m[1]}-{m[2]}"

@@ -44,7 +44,7 @@ Kept = list[tuple[str, "Profile | None"]]
 @click.option("--count", type=click.IntRange(1), help="With --client: stop after this many clients.")
 @click.option("--timeout", type=click.FloatRange(0.1, 86400),
               help="Seconds per network step for a server audit (default 5); with --client, how long to listen in all.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (see docs/audit.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (sshdoctor help audit).")
 def audit(target: str | None, port: int | None, config_file: str | None, policy: str | None, harden: bool, keep: str,
           client_mode: bool, listen_port: int, listen_host: str, count: int | None, timeout: float | None,
           as_json: bool) -> None:
@@ -56,7 +56,7 @@ def audit(target: str | None, port: int | None, config_file: str | None, policy:
     Exit status: 0 done (and the policy passes), 1 the policy fails, 2 usage
     error, 3 cannot listen (--client), 10-23 the server could not be
     reached or probed, 24 --harden cannot keep every named client
-    connecting or sshd -t rejects the lines (docs/exit-codes.md).
+    connecting or sshd -t rejects the lines (sshdoctor help exit-codes).
     """
     if client_mode:
         if target is not None or harden or policy or keep or port is not None:

@@ -38,7 +38,7 @@ def _usage_checked(make: Callable[[], Awaitable[T]]) -> T:
 @click.option("--list", "list_profiles", is_flag=True, help="List the profiles sshdoctor knows and exit.")
 @click.option("-F", "config_file", type=click.Path(dir_okay=False), help="ssh client configuration file (for 'local').")
 @click.option("-o", "ssh_options", multiple=True, metavar="OPTION", help="Extra ssh -o option (for 'local').")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (see DESIGN.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (sshdoctor help json).")
 @timeout_option
 def compat(endpoints: tuple[str, ...], clients: str | None, list_profiles: bool, config_file: str | None,
            ssh_options: tuple[str, ...], as_json: bool, timeout: float) -> None:
@@ -53,7 +53,7 @@ def compat(endpoints: tuple[str, ...], clients: str | None, list_profiles: bool,
 
     Exit status: 0 negotiation succeeds (matrix: every client connects),
     1 it fails (matrix: at least one client fails), 2 bad arguments,
-    10-23 the probe failed (see docs/exit-codes.md).
+    10-23 the probe failed (sshdoctor help exit-codes).
     """
     if list_profiles:
         _list(as_json)

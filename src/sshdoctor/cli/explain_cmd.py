@@ -9,6 +9,8 @@ from typing import IO, Any, NoReturn
 
 import click
 
+from sshdoctor.local.paths import expand_user
+
 EXIT_USAGE = 2
 EXIT_NOT_RECOGNISED = 8
 EXIT_INTERNAL = 70
@@ -104,7 +106,7 @@ def _fix_context(findings: list[Any]) -> Any:
             pass  # no usable local ssh: fixes say they were not checked
     files = {}
     for path in paths_to_check(findings):
-        real = os.path.expanduser(path)
+        real = expand_user(path)
         try:
             st = os.stat(real)
         except OSError:
@@ -160,7 +162,7 @@ def _probe(findings: list[Any], host: str | None, port: int | None, timeout: flo
 @click.argument("text", required=False)
 @click.option("--file", "file", type=click.Path(dir_okay=False), help="Read the message or log from a file.")
 @click.option("--log", "force_log", is_flag=True, help="Treat the input as a server log (auto-detected otherwise).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (see DESIGN.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (sshdoctor help json).")
 @click.option("--probe", "do_probe", is_flag=True, help="Fetch the server's offer when the text lacks it.")
 @click.option("--host", "host", help="The host the message is about, when the text does not name it.")
 @click.option("-p", "--port", type=click.IntRange(1, 65535), help="Port of the host (for --probe).")

@@ -35,7 +35,7 @@ def _read_hosts(path: str) -> list[str]:
 @click.option("--pattern", help="With --hosts: one 'Host PATTERN' block for all of them (e.g. 'legacy-*').")
 @click.option("--offer-keys", is_flag=True, help="Let the verification run offer your keys (never a password).")
 @click.option("--no-verify", is_flag=True, help="Plan only; do not run ssh against the host.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (see DESIGN.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (sshdoctor help json).")
 @timeout_option
 def fix(target: str | None, port: int | None, config_file: str | None, ssh_options: tuple[str, ...], apply_: bool,
         dry_run: bool, hosts_file: str | None, pattern: str | None, offer_keys: bool, no_verify: bool,
@@ -73,7 +73,7 @@ def fix(target: str | None, port: int | None, config_file: str | None, ssh_optio
     else:
         from sshdoctor.report.fix_view import render_applied, render_fix
 
-        if result.report.banner is not None:
+        if result.report.offer is not None:
             render_fix(result)
         if applied is not None:
             render_applied(applied)

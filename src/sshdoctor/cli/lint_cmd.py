@@ -44,7 +44,7 @@ def lint(file: str | None, flavour: str | None, as_json: bool) -> None:
     defaults, lines that never take effect, obsolete keywords.
 
     Exit status: 0 clean (or advice only), 1 warnings, 6 failures, 5 the
-    file does not parse, 4 no local ssh (see docs/exit-codes.md).
+    file does not parse, 4 no local ssh (sshdoctor help exit-codes).
     """
     from sshdoctor.local.sshconfig.apply import default_config_path
 

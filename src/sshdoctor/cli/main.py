@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compat": ("sshdoctor.cli.compat_cmd", "compat", "Who can talk to whom (profiles, hosts, your ssh); fixes on either side."),
     "scan": ("sshdoctor.cli.scan_cmd", "scan", "Scan a fleet: who your ssh cannot reach, one config fragment to fix them all."),
     "history": ("sshdoctor.cli.history_cmd", "history", "Show stored scans, or what changed for a host over time."),
+    "help": ("sshdoctor.cli.help_cmd", "help_", "Show a documentation topic (json, exit-codes, …) or a command's help."),
 }
 
 
@@ -51,6 +52,9 @@ class LazyGroup(click.Group):
         # `sshdoctor HOST` is `sshdoctor check HOST`: anything that is not a
         # command name (nor an option) is taken as a host.
         if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            near = _mistyped(args[0])
+            if near is not None:
+                ctx.fail(f"no such command '{args[0]}'; did you mean '{near}'?")
             command = self.get_command(ctx, "check")
             return "check", command, args
         return super().resolve_command(ctx, args)
@@ -59,6 +63,23 @@ class LazyGroup(click.Group):
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _mistyped(word: str) -> str | None:
+    """The command ``word`` is a typo of, unless it can be a host: a name with
+    a dot, port or user, an alias of the user's ssh_config, or a name that resolves."""
+    import difflib
+
+    if any(ch in word for ch in ".:@[/") or word.isdigit():
+        return None
+    near = difflib.get_close_matches(word.lower(), list(COMMANDS), n=1, cutoff=0.7)
+    if not near:
+        return None
+    from sshdoctor.local.hostnames import is_config_alias, resolves
+
+    if is_config_alias(word) or resolves(word):
+        return None
+    return near[0]
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

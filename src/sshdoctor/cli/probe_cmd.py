@@ -11,7 +11,7 @@ from sshdoctor.fleet.examine import ClientSpec, examine
 @click.command()
 @click.argument("target")
 @client_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (see DESIGN.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (sshdoctor help json).")
 @timeout_option
 def probe(target: str, port: int | None, config_file: str | None, ssh_options: tuple[str, ...],
           as_json: bool, timeout: float) -> None:
@@ -19,7 +19,7 @@ def probe(target: str, port: int | None, config_file: str | None, ssh_options: t
     rate every algorithm, and predict what your ssh would negotiate.
 
     Exit status: 0 negotiation would succeed, 1 it would fail, 10-23 the
-    probe failed (see docs/exit-codes.md), 4 no local ssh, 5 bad ssh config.
+    probe failed (sshdoctor help exit-codes), 4 no local ssh, 5 bad ssh config.
     """
     client = ClientSpec(config_file=config_file, options=ssh_options)
     report = run_async(lambda: examine(target, port=port, timeout=timeout, client=client))
@@ -30,9 +30,9 @@ def probe(target: str, port: int | None, config_file: str | None, ssh_options: t
     else:
         from sshdoctor.report.terminal import render_probe
 
-        if report.banner is not None:
+        if report.offer is not None:
             render_probe(report)
-    if report.banner is None:
+    if report.offer is None:
         fail(report.error or "probe failed", report.exit_code or 19)
     if report.outcome is None:
         fail(report.error or "negotiation not predicted", report.exit_code or 4)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from sshdoctor.cli.common import EXIT_USAGE, fail, guarded, timeout_option
+from sshdoctor.local.paths import user_config
 
 
 def _rate(value: str | None) -> float | None:
@@ -131,7 +132,7 @@ def _check(request: Any) -> None:
             if path != "-" and not os.path.isfile(path):
                 fail(f"{label} {path}: no such file", EXIT_USAGE)
     if request.from_ssh_config and not request.config_file:
-        default = os.path.join(os.path.expanduser("~"), ".ssh", "config")
+        default = str(user_config())
         if not os.path.isfile(default):
             fail(f"--ssh-config: no ssh configuration at {default} (name one with -F)", EXIT_USAGE)
     if request.config_file and request.config_file != "/dev/null" and not os.path.isfile(request.config_file):

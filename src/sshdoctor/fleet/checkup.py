@@ -234,6 +234,7 @@ _IDENT_CAUSES = {
     "not-ssh": [Cause("another service (HTTP, a proxy) listens on that port", "nc HOST PORT  (see what it says)")],
     "ssh1-only": [Cause("an SSH-1-only server; no current client speaks SSH-1", "upgrade the server's SSH software")],
     "pre-banner-flood": [Cause("a tarpit (endlessh) or a misbehaving server", "nc HOST PORT | head")],
+    "tarpit": [Cause("a tarpit (endlessh and the like) answers on this port, not sshd", "nc HOST PORT | head")],
 }
 
 
@@ -241,11 +242,12 @@ def _ident_and_negotiation(check: Checkup, fix: FixReport) -> None:
     ident = check.stage("identification")
     nego = check.stage("negotiation")
     report = fix.report
-    if report.banner is None:
+    if report.offer is None:
         kind = report.error_kind or "probe-failed"
         stage = nego if kind in ("protocol-error", "disconnected", "kexinit-timeout", "closed-after-banner") else ident
         if stage is nego:
-            ident.status, ident.summary = "ok", "identification exchanged"
+            ident.status = "ok"
+            ident.summary = report.banner.raw if report.banner is not None else "identification exchanged"
         stage.status = "failed"
         stage.summary = report.error or kind
         stage.causes = list(_IDENT_CAUSES.get(kind, [Cause(report.error or kind)]))
@@ -253,7 +255,7 @@ def _ident_and_negotiation(check: Checkup, fix: FixReport) -> None:
     software = report.software or {}
     ident.status = "ok"
     label = " ".join(str(x) for x in (software.get("name", "?"), software.get("version")) if x)
-    ident.summary = f"{report.banner.raw} ({label})"
+    ident.summary = f"{report.banner.raw if report.banner else '?'} ({label})"
     plan = fix.plan
     if plan is None:
         nego.status, nego.summary = "skipped", fix.error or "no local ssh to negotiate with"

@@ -106,8 +106,7 @@ async def _examine(spec: str, port: int | None, timeout: float, client: ClientSp
         try:
             result = await probe(target, timeout=timeout, ident=ident)
         except ProbeError as exc:
-            report = HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
-            return Examined(report=report, effective=eff, explicit_port=explicit)
+            return Examined(report=failed_report(target, exc), effective=eff, explicit_port=explicit)
         note = None
         client_proposal: Proposal | None = None
         try:
@@ -134,8 +133,11 @@ async def _examine(spec: str, port: int | None, timeout: float, client: ClientSp
         return Examined(report=report, effective=eff, explicit_port=explicit)
     finally:
         await capture.close()
-        if eff_task is not None and not eff_task.done():
-            eff_task.cancel()
+        if eff_task is not None:
+            # Awaited whatever happened, so a failure of its own (a config ssh -G
+            # rejects) is never left for the event loop to report at exit.
+            if not eff_task.done():
+                eff_task.cancel()
             with contextlib.suppress(BaseException):
                 await eff_task
 
@@ -144,7 +146,7 @@ async def _probe_only(target: Target, timeout: float, note: str) -> HostReport:
     try:
         result = await probe(target, timeout=timeout, ident=DEFAULT_IDENT)
     except ProbeError as exc:
-        return HostReport(target=target, error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
+        return failed_report(target, exc)
     return HostReport(
         target=target,
         address=result.address,
@@ -156,6 +158,13 @@ async def _probe_only(target: Target, timeout: float, note: str) -> HostReport:
         exit_code=SshMissing.exit_code,
         timings=result.timings,
     )
+
+
+def failed_report(target: Target, exc: ProbeError) -> HostReport:
+    """The report of a probe that failed, with the server's identification when it sent one."""
+    banner = exc.banner
+    return HostReport(target=target, banner=banner, software=identify(banner).as_dict() if banner else None,
+                      error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
 
 
 def _local_supported() -> dict[str, tuple[str, ...]] | None:

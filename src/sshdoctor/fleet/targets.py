@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sshdoctor.fleet.dedupe import Deduper
+from sshdoctor.local.paths import user_config
 from sshdoctor.model import TargetSyntaxError, parse_target
 
 DEFAULT_CIDR_LIMIT = 65536
@@ -65,14 +67,29 @@ def expand_cidr(text: str, port: int | None, limit: int, source: str) -> Iterato
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise TargetError(f"invalid address range {text!r}") from None
-    count = network.num_addresses if network.num_addresses <= 2 else network.num_addresses - (
-        2 if network.version == 4 else 1)
+    # Every address of the range, network and broadcast included, as nmap
+    # scans it (a /30 is four targets): devices answer on either now and then.
+    count = network.num_addresses
     if count > limit:
         raise TargetError(
             f"{text} holds {count} addresses, more than the limit of {limit}; raise it with --max-cidr {count}"
         )
-    for address in network.hosts():
+    for address in network:
         yield TargetSpec(str(address), port, source)
+
+
+# A host name as resolvers and ssh_config aliases spell it (underscores occur in real inventories).
+_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$")
+
+
+def _check_host(host: str, text: str) -> None:
+    """Refuse what cannot be a host name or address, before it reaches a resolver."""
+    if _NAME.match(host):
+        return
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        raise TargetError(f"invalid target {text!r}: not a host name or address") from None
 
 
 def parse_spec(text: str, port: int | None, source: str, limit: int) -> Iterator[TargetSpec]:
@@ -90,6 +107,7 @@ def parse_spec(text: str, port: int | None, source: str, limit: int) -> Iterator
         host, explicit = parse_target(text)
     except TargetSyntaxError as exc:
         raise TargetError(str(exc)) from None
+    _check_host(host, text)
     # -p is the port for targets that name none, not a constraint on those that do.
     yield TargetSpec(host, explicit if explicit is not None else port, source)
 
@@ -102,12 +120,15 @@ def from_lines(lines: Iterable[str], *, name: str, port: int | None, limit: int)
         text = raw.split("#", 1)[0].strip()
         if not text:
             continue
-        token = text.split()[0]
         where = f"{name}:{number}"
+        # Several targets may share a line, separated by blanks (as nmap -iL reads
+        # them); a line where any word is not a target is prose, reported whole.
         try:
-            yield from parse_spec(token, port, where, limit)
+            specs = [spec for token in text.split() for spec in parse_spec(token, port, where, limit)]
         except TargetError as exc:
-            yield TargetSpec(token[:200], port, where, error=str(exc))
+            yield TargetSpec(text[:200], port, where, error=str(exc))
+            continue
+        yield from specs
 
 
 def from_file(path: str, *, port: int | None, limit: int) -> Iterator[TargetSpec]:
@@ -128,18 +149,24 @@ def _stdin_lines(stream: TextIO) -> Iterator[str]:
 
 
 def from_arguments(args: Iterable[str], *, port: int | None, limit: int) -> Iterator[TargetSpec]:
-    """Command-line targets; ``-`` reads standard input. A bad argument is an error."""
+    """Command-line targets; ``-`` reads standard input and an existing file is a
+    targets file (as other scanners take it). A bad argument is an error."""
     for arg in args:
-        if arg == "-":
-            yield from from_file("-", port=port, limit=limit)
+        if arg == "-" or is_target_file(arg):
+            yield from from_file(arg, port=port, limit=limit)
         else:
             yield from parse_spec(arg, port, "argument", limit)
+
+
+def is_target_file(arg: str) -> bool:
+    """An argument that names an existing regular file is read as a list of targets."""
+    return os.path.isfile(arg)
 
 
 def check_arguments(args: Iterable[str], *, port: int | None, limit: int) -> None:
     """Validate command-line targets before the scan starts (CIDR sizes included)."""
     for arg in args:
-        if arg == "-":
+        if arg == "-" or is_target_file(arg):
             continue
         if _is_cidr(arg):
             next(iter(parse_spec(arg, port, "argument", limit)), None)
@@ -161,7 +188,7 @@ def ssh_config_aliases(path: str | None = None) -> Iterator[TargetSpec]:
     The aliases are handed to ssh as they are: ``ssh -G`` later gives the
     HostName and Port it would use for each.
     """
-    config = path or os.path.join(os.path.expanduser("~"), ".ssh", "config")
+    config = path or str(user_config())
     if not os.path.exists(config):
         raise TargetError(f"no ssh configuration at {config}")
     try:

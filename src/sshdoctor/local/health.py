@@ -9,6 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshdoctor.local.paths import expand_user
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -58,7 +60,7 @@ _KEY_HEADERS = (
 
 def identity_file(path: str) -> Problem | None:
     """A private key ssh would refuse: too open, unreadable, or not a key it can load."""
-    p = Path(os.path.expanduser(path))
+    p = Path(expand_user(path))
     if not p.exists():
         return None
     try:
@@ -118,7 +120,7 @@ def key_types(paths: list[str]) -> list[str]:
     """The key types (``ssh-keygen -l``) of the identity files that exist."""
     found = []
     for path in paths:
-        p = Path(os.path.expanduser(path))
+        p = Path(expand_user(path))
         pub = p.with_name(p.name + ".pub")
         target = pub if pub.exists() else p
         if not target.exists():

@@ -10,7 +10,6 @@ untouched.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from sshdoctor.local.effective import Effective, config_args, effective
 from sshdoctor.local.errors import LocalError
+from sshdoctor.local.paths import expand_user
 from sshdoctor.local.sshbin import ssh_path
 
 _KEX = re.compile(r"^debug1: kex: algorithm: (\S+)", re.M)
@@ -110,7 +110,7 @@ def _private_known_hosts(eff: Effective | None, tmp: Path) -> list[str]:
         for value in eff.raw.get("userknownhostsfile", []):
             files += value.split()
     for i, name in enumerate(files or ["~/.ssh/known_hosts"]):
-        src = Path(os.path.expanduser(name))
+        src = Path(expand_user(name))
         dst = tmp / f"known_hosts_{i}"
         if src.is_file():
             shutil.copyfile(src, dst)

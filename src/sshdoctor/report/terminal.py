@@ -146,7 +146,9 @@ def render_probe(report: HostReport, out: Console | None = None) -> None:
     if report.address and report.address != (target.alias or target.host):
         head.append(f"  ({printable(report.address)})", style="dim")
     out.print(head)
-    if report.banner is None:
+    if report.banner is None or report.offer is None:
+        if report.banner is not None:
+            out.print(Text.assemble(("banner    ", "bold"), (printable(report.banner.raw), "dim")))
         out.print(Text(f"error     {printable(report.error or 'probe failed')}", style="bold red"))
         return
     software = report.software or {}

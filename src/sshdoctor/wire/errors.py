@@ -6,6 +6,11 @@ to the process exit status so scripts can tell the causes apart.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sshdoctor.model import Banner
+
 
 class ProbeError(Exception):
     """A probe that did not yield the server's KEXINIT."""
@@ -17,6 +22,17 @@ class ProbeError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # The identification string, when the server sent one before it failed.
+        self.banner: Banner | None = None
+
+    def with_banner(self, banner: Banner) -> ProbeError:
+        """This error, saying which server (its identification string) failed after sending it."""
+        self.banner = banner
+        ident = banner.raw if len(banner.raw) <= 120 else banner.raw[:117] + "..."
+        if ident not in self.message:
+            self.message = f"{self.message} (the server identified as {ident!r})"
+            self.args = (self.message,)
+        return self
 
 
 class ResolveError(ProbeError):
@@ -89,6 +105,12 @@ class TooManyPreBannerLines(ProbeError):
     kind = "pre-banner-flood"
     exit_code = 21
     stage = "identification"
+
+
+class Tarpit(TooManyPreBannerLines):
+    """Lines of text, slowly, and never an identification string (endlessh and its kind)."""
+
+    kind = "tarpit"
 
 
 class KexinitTimeout(ProbeError):

@@ -49,9 +49,18 @@ def _looks_http(line: str) -> bool:
     return low.startswith("http/") or "<html" in low or "<!doctype html" in low
 
 
-async def read_banner(reader: asyncio.StreamReader) -> Banner:
-    """Read lines until the ``SSH-`` identification, within OpenSSH's bounds."""
-    pre: list[str] = []
+def looks_http(line: str) -> bool:
+    """A line only an HTTP server sends (a status line or markup)."""
+    return _looks_http(line)
+
+
+async def read_banner(reader: asyncio.StreamReader, pre: list[str] | None = None) -> Banner:
+    """Read lines until the ``SSH-`` identification, within OpenSSH's bounds.
+
+    ``pre`` collects the lines that came before it, so a caller whose wait
+    runs out can still say what the server did send.
+    """
+    pre = [] if pre is None else pre
     while True:
         raw = await _read_line(reader)
         if raw is None:
@@ -63,6 +72,8 @@ async def read_banner(reader: asyncio.StreamReader) -> Banner:
         if len(raw) > 4 and raw.startswith(b"SSH-"):
             break
         pre.append(_decode(raw))
+        if len(pre) == 1 and _looks_http(pre[0]):
+            raise NotSSH(f"not an SSH server (it looks like HTTP): it sent {pre[0][:80]!r}")
         if len(pre) >= MAX_PRE_BANNER_LINES:
             raise TooManyPreBannerLines(
                 f"no SSH identification in the first {MAX_PRE_BANNER_LINES} lines (a tarpit such as endlessh?)"

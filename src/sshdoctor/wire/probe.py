@@ -15,7 +15,6 @@ from sshdoctor.wire import kexinit, packet
 from sshdoctor.wire.errors import (
     BannerTimeout,
     ClosedAfterBanner,
-    ClosedBeforeBanner,
     ConnectionRefused,
     ConnectionReset,
     ConnectTimeout,
@@ -24,6 +23,7 @@ from sshdoctor.wire.errors import (
     ProbeError,
     ProtocolError,
     ResolveError,
+    Tarpit,
     Unreachable,
 )
 from sshdoctor.wire.ident import read_banner
@@ -149,26 +149,48 @@ async def _exchange(
     timeout: float,
     timings: dict[str, float],
     started: float,
+    seen: list[Banner | None],
 ) -> tuple[Banner, Proposal]:
     if not isinstance(ident, str):
         ident = await ident
     writer.write(ident.encode("ascii", "replace") + b"\r\n")
     await writer.drain()
-    banner = await _bounded(
-        read_banner(reader),
-        timeout,
-        BannerTimeout(f"no SSH identification string within {timeout:g} s"),
-    )
+    pre: list[str] = []
+    try:
+        async with asyncio.timeout(timeout):
+            banner = await read_banner(reader, pre)
+    except TimeoutError:
+        raise _banner_timeout(pre, timeout) from None
     timings["banner"] = time.perf_counter() - started
-    writer.write(packet.build_packet(kexinit.encode(probe_proposal())))
-    await writer.drain()
-    proposal = await _bounded(
-        read_kexinit(reader),
-        timeout,
-        KexinitTimeout(f"no KEXINIT from the server within {timeout:g} s of its identification"),
-    )
+    seen[0] = banner
+    try:
+        writer.write(packet.build_packet(kexinit.encode(probe_proposal())))
+        await writer.drain()
+        proposal = await _bounded(
+            read_kexinit(reader),
+            timeout,
+            KexinitTimeout(f"no KEXINIT from the server within {timeout:g} s of its identification"),
+        )
+    except ProbeError as exc:
+        raise exc.with_banner(banner) from None
     timings["kexinit"] = time.perf_counter() - started
     return banner, proposal
+
+
+# Lines of text before the wait runs out: a tarpit keeps a client busy this way.
+TARPIT_LINES = 3
+
+
+def _banner_timeout(pre: list[str], timeout: float) -> ProbeError:
+    """Why no identification string came, from what did come."""
+    if len(pre) >= TARPIT_LINES:
+        return Tarpit(f"a tarpit, not an SSH server: {len(pre)} lines of text and no SSH identification string "
+                      f"within {timeout:g} s (endlessh or similar)")
+    if pre:
+        first = next((line for line in pre if line.strip()), pre[0])
+        return BannerTimeout(f"no SSH identification string within {timeout:g} s; the server sent {first[:80]!r} "
+                             "(another service on this port?)")
+    return BannerTimeout(f"no SSH identification string within {timeout:g} s")
 
 
 async def probe(
@@ -186,21 +208,24 @@ async def probe(
     timings: dict[str, float] = {}
     reader, writer, addr = await open_connection(target, timeout)
     timings["connect"] = time.perf_counter() - started
+    seen: list[Banner | None] = [None]
     try:
-        banner, proposal = await _exchange(reader, writer, ident, timeout, timings, started)
+        banner, proposal = await _exchange(reader, writer, ident, timeout, timings, started, seen)
         try:
             writer.write(packet.build_packet(packet.disconnect_payload(11, "sshdoctor probe complete")))
             await _bounded(writer.drain(), 1.0, ProbeError("drain"))
         except (OSError, ProbeError):
             pass  # the answer is in hand; a server that left first is fine
     except ConnectionResetError:
-        if "banner" not in timings:
-            raise ClosedBeforeBanner(
+        if seen[0] is None:
+            raise ConnectionReset(
                 f"connection reset by {addr} port {target.port} before it sent an identification string"
             ) from None
-        raise ConnectionReset(f"connection reset by {addr} port {target.port} during key exchange") from None
+        raise ConnectionReset(f"connection reset by {addr} port {target.port} during key exchange").with_banner(
+            seen[0]) from None
     except BrokenPipeError:
-        raise ClosedAfterBanner(f"connection closed by {addr} port {target.port}") from None
+        error = ClosedAfterBanner(f"connection closed by {addr} port {target.port}")
+        raise (error.with_banner(seen[0]) if seen[0] is not None else error) from None
     finally:
         writer.close()
         try:

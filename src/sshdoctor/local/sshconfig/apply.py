@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from sshdoctor.local.effective import Effective, effective
+from sshdoctor.local.paths import expand_user, user_config
 from sshdoctor.local.sshconfig.atomic import replace_file
 from sshdoctor.local.sshconfig.document import encode, parse_text
 from sshdoctor.local.sshconfig.keywords import ALGORITHM_DIRECTIVES, canonical_key
@@ -87,7 +88,7 @@ def _check_inputs(patterns: Sequence[str], directives: Sequence[Change], hostnam
 
 def default_config_path() -> Path:
     """The user's ssh_config: ~/.ssh/config."""
-    return Path(os.path.expanduser("~")) / ".ssh" / "config"
+    return user_config()
 
 
 @cache
@@ -132,7 +133,7 @@ def _include_patterns(tree: ConfigTree, user_config: bool) -> list[str]:
         if entry.directive.key == "include":
             for arg in entry.directive.values:
                 full = arg if os.path.isabs(arg) or arg.startswith("~") else os.path.join(base, arg)
-                out.append(os.path.expanduser(full))
+                out.append(expand_user(full))
     return out
 
 
@@ -150,7 +151,7 @@ def _apply(
     include_base: str | None,
 ) -> ApplyResult:
     _check_inputs(patterns, directives, hostname, port)
-    target = Path(os.path.expanduser(str(path))) if path is not None else default_config_path()
+    target = Path(expand_user(str(path))) if path is not None else default_config_path()
     if user_config is None:
         # Files under /etc are system files: relative Includes point into /etc/ssh.
         user_config = not str(target.absolute()).startswith("/etc/")

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshdoctor.local.paths import expand_user
 from sshdoctor.local.sshconfig.errors import ConfigWriteError
 
 NEW_FILE_MODE = 0o600
@@ -100,7 +101,7 @@ def replace_file(
     followed, so a dotfile-managed link keeps pointing at the edited file.
     Raises ConfigWriteError; the original is then unchanged.
     """
-    target = Path(os.path.realpath(os.path.expanduser(str(path))))
+    target = Path(os.path.realpath(expand_user(str(path))))
     directory = target.parent
     try:
         if not directory.exists():

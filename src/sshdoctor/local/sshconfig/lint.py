@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshdoctor.local.paths import expand_user
 from sshdoctor.local.sshconfig.document import Flavour, decode, split_lines
 from sshdoctor.local.sshconfig.keywords import ALGORITHM_DIRECTIVES, SSH_KEYWORDS, SSHD_KEYWORDS, canonical_key
 from sshdoctor.local.sshconfig.lexer import LineSyntaxError, tokenize
@@ -58,7 +59,7 @@ def detect_flavour(path: str, data: bytes) -> Flavour:
 
 def is_user_config(path: str) -> bool:
     """Files under /etc are system files: their relative Includes point into /etc/ssh."""
-    return not os.path.abspath(os.path.expanduser(path)).startswith("/etc/")
+    return not os.path.abspath(expand_user(path)).startswith("/etc/")
 
 
 def _server_defaults(version: tuple[int, int]) -> dict[str, tuple[str, ...]]:
@@ -102,7 +103,7 @@ def read_config(
 ) -> tuple[ConfigTree, Flavour]:
     """Parse a file and its Includes for lint. Raises ConfigParseError (exit 5)
     for a file that does not parse, LocalError for one that cannot be read."""
-    name = os.path.expanduser(str(path))
+    name = expand_user(str(path))
     data = read_bytes(name)
     assert data is not None
     kind: Flavour = flavour or detect_flavour(name, data)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sshdoctor.local.errors import LocalError
+from sshdoctor.local.paths import expand_user, user_ssh_dir
 from sshdoctor.local.sshconfig.document import (
     ConfigDocument,
     ConfigLine,
@@ -87,7 +88,7 @@ class ConfigTree:
 def default_include_base(flavour: Flavour, user_config: bool) -> str:
     """Where relative Include paths point: ~/.ssh for a user's file, /etc/ssh otherwise."""
     if flavour == "ssh" and user_config:
-        return os.path.join(os.path.expanduser("~"), ".ssh")
+        return str(user_ssh_dir())
     return "/etc/ssh"
 
 
@@ -125,7 +126,7 @@ def include_paths(argument: str, *, base: str, user_config: bool, doc: ConfigDoc
         raise ConfigParseError(doc.path, number, f"Include path {argument!r} may not start with ~ in a system file")
     if not os.path.isabs(argument) and not argument.startswith("~"):
         argument = os.path.join(base, argument)
-    pattern = os.path.expanduser(argument)
+    pattern = expand_user(argument)
     return sorted(p for p in glob.glob(pattern) if not os.path.isdir(p))
 
 

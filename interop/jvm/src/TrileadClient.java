@@ -1,0 +1,1 @@
+public final class TrileadClient { public static void main(String[] a) {} }
