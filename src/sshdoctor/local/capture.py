@@ -2,11 +2,17 @@
 
 ssh is started for the host with its full configuration, except that a
 ProxyCommand (a command-line option, so it wins over the config files)
-connects it to two FIFOs instead of the network. sshdoctor answers with the
+connects it to sshdoctor instead of the network. sshdoctor answers with the
 server's real identification string, ssh builds its proposal (applying
 known_hosts ordering, the compat quirks it derives from that banner, and
 whatever its build or distribution adds) and sends it; then ssh is killed.
 No packet leaves the machine.
+
+Two ways to connect the ProxyCommand, behind one interface: on POSIX two
+FIFOs and ``sh`` (no process start-up to pay); on Windows, which has no
+FIFOs, a loopback socket that a small Python relay (``proxyrelay.py``)
+connects to. ``SSHDOCTOR_CAPTURE=socket`` forces the portable one, so the
+Linux test suite runs it too.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import contextlib
 import os
 import shlex
 import signal
+import sys
 import tempfile
 from types import TracebackType
 
@@ -38,7 +45,27 @@ _FIXED_OPTIONS = (
     "ClearAllForwardings=yes",
     "PermitLocalCommand=no",
     "RequestTTY=no",
+    # Our ProxyCommand relays bytes; it cannot hand ssh a file descriptor.
+    "ProxyUseFdpass=no",
+    # A configured RemoteCommand would make ssh refuse our command ("true").
+    "RemoteCommand=none",
 )
+
+
+def use_socket() -> bool:
+    """Whether to capture through a loopback socket (Windows, or forced) rather than FIFOs."""
+    forced = os.environ.get("SSHDOCTOR_CAPTURE", "").lower()
+    if forced in ("socket", "fifo"):
+        return forced == "socket"
+    return sys.platform == "win32" or not hasattr(os, "mkfifo")
+
+
+def _relay_command(port: int) -> str:
+    """The portable ProxyCommand; quoted for POSIX sh, or for Windows' command line."""
+    relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proxyrelay.py")
+    if sys.platform == "win32":
+        return f'"{sys.executable}" -S -I "{relay}" {port} %h %p'
+    return f"{shlex.quote(sys.executable)} -S -I {shlex.quote(relay)} {port} %h %p"
 
 
 class ClientCapture:
@@ -66,6 +93,8 @@ class ClientCapture:
         self._reader: asyncio.StreamReader | None = None
         self._transport: asyncio.ReadTransport | None = None
         self._s2c_fd: int | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> ClientCapture:
         await self.start()
@@ -78,18 +107,31 @@ class ClientCapture:
 
     async def start(self) -> str:
         """Start ssh; returns its identification string (``SSH-2.0-OpenSSH_…``)."""
-        self._dir = tempfile.TemporaryDirectory(prefix="sshdoctor-")
-        s2c = os.path.join(self._dir.name, "s2c")
-        c2s = os.path.join(self._dir.name, "c2s")
-        os.mkfifo(s2c, 0o600)
-        os.mkfifo(c2s, 0o600)
-        # O_RDWR on a FIFO never blocks on Linux and keeps EOF away until we close.
-        c2s_fd = os.open(c2s, os.O_RDWR | os.O_NONBLOCK)
-        self._s2c_fd = os.open(s2c, os.O_RDWR | os.O_NONBLOCK)
-        # The proxy first reports where ssh would connect (%h %p: HostName and
-        # Port after ssh applied its configuration), then relays.
-        script = 'printf "%%s %%s\\n" "$2" "$3" > "$1"; cat "$0" & exec cat > "$1"'
-        proxy = "sh -c " + shlex.quote(script) + f" {shlex.quote(s2c)} {shlex.quote(c2s)} %h %p"
+        loop = asyncio.get_running_loop()
+        accepted: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = loop.create_future()
+        c2s_fd: int | None = None
+        if use_socket():
+            async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                if accepted.done():
+                    writer.close()  # only ssh's own relay may talk to us
+                else:
+                    accepted.set_result((reader, writer))
+
+            self._server = await asyncio.start_server(on_connect, "127.0.0.1", 0, limit=512 * 1024)
+            proxy = _relay_command(self._server.sockets[0].getsockname()[1])
+        else:
+            self._dir = tempfile.TemporaryDirectory(prefix="sshdoctor-")
+            s2c = os.path.join(self._dir.name, "s2c")
+            c2s = os.path.join(self._dir.name, "c2s")
+            os.mkfifo(s2c, 0o600)
+            os.mkfifo(c2s, 0o600)
+            # O_RDWR on a FIFO never blocks on Linux and keeps EOF away until we close.
+            c2s_fd = os.open(c2s, os.O_RDWR | os.O_NONBLOCK)
+            self._s2c_fd = os.open(s2c, os.O_RDWR | os.O_NONBLOCK)
+            # The proxy first reports where ssh would connect (%h %p: HostName and
+            # Port after ssh applied its configuration), then relays.
+            script = 'printf "%%s %%s\\n" "$2" "$3" > "$1"; cat "$0" & exec cat > "$1"'
+            proxy = "sh -c " + shlex.quote(script) + f" {shlex.quote(s2c)} {shlex.quote(c2s)} %h %p"
         args = [ssh_path(), *config_args(self.config_file, self.options)]
         for opt in (*_FIXED_OPTIONS, f"ProxyCommand={proxy}"):
             args += ["-o", opt]
@@ -103,10 +145,13 @@ class ClientCapture:
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
-        loop = asyncio.get_running_loop()
-        self._reader = asyncio.StreamReader(limit=512 * 1024)
-        protocol = asyncio.StreamReaderProtocol(self._reader)
-        self._transport, _ = await loop.connect_read_pipe(lambda: protocol, os.fdopen(c2s_fd, "rb", buffering=0))
+        if c2s_fd is not None:
+            self._reader = asyncio.StreamReader(limit=512 * 1024)
+            protocol = asyncio.StreamReaderProtocol(self._reader)
+            self._transport, _ = await loop.connect_read_pipe(lambda: protocol, os.fdopen(c2s_fd, "rb", buffering=0))
+        else:
+            self._reader, self._writer = await self._bounded(accepted, "its ProxyCommand's connection")
+        assert self._reader is not None
         where = await self._bounded(_read_line(self._reader), "the host it resolves to")
         if where is None:
             raise LocalError(await self._failure("ssh did not start its ProxyCommand"))
@@ -121,9 +166,14 @@ class ClientCapture:
 
     async def proposal(self, server_ident: str) -> Proposal:
         """Answer with ``server_ident`` and return the KEXINIT ssh sends back."""
-        if self._reader is None or self._s2c_fd is None:
+        if self._reader is None or (self._s2c_fd is None and self._writer is None):
             raise LocalError("capture not started")
-        os.write(self._s2c_fd, server_ident.encode("utf-8", "surrogateescape") + b"\r\n")
+        line = server_ident.encode("utf-8", "surrogateescape") + b"\r\n"
+        if self._writer is not None:
+            self._writer.write(line)
+        else:
+            assert self._s2c_fd is not None
+            os.write(self._s2c_fd, line)
         payload = await self._bounded(read_payload(self._reader), "its KEXINIT")
         try:
             return decode(payload)
@@ -170,6 +220,12 @@ class ClientCapture:
                 await asyncio.wait_for(self._proc.wait(), 2.0)
         if self._transport is not None:
             self._transport.close()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._server is not None:
+            self._server.close()
+            self._server = None
         if self._s2c_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._s2c_fd)

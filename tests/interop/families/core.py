@@ -54,12 +54,12 @@ def parse_plain(stdout: str, stderr: str, rc: int, count: int) -> list[ClientRun
 def clients() -> list[LabClient]:
     out = []
     if shutil.which("ssh"):
-        out.append(LabClient("openssh", "9.2", (str(HERE / "ssh-client"),), profile="openssh-9.2",
+        out.append(LabClient("openssh", "9.2", (str(HERE / "ssh-client"),), profile="debian-12",
                              reported_by="openssh-client", variant="debian12", parse=parse_ssh))
-    out.append(LabClient("dropbear", "2022.83", (str(HERE / "dbclient-client"),), profile="dropbear-2022.83",
+    out.append(LabClient("dropbear", "2022.83", (str(HERE / "dbclient-client"),), profile="debian-12-dropbear",
                          reported_by="dropbear-client", variant="debian12", parse=parse_plain,
                          needs=("/usr/bin/dbclient",)))
-    out.append(LabClient("putty", "0.78", (str(HERE / "plink-client"),), profile="putty-0.78", reported_by="putty",
+    out.append(LabClient("putty", "0.78", (str(HERE / "plink-client"),), profile="debian-12-putty", reported_by="putty",
                          variant="debian12", parse=parse_plain, needs=("/usr/bin/plink",)))
     return out
 
@@ -102,9 +102,9 @@ SSHD_VARIANTS: dict[str, dict[str, str]] = {
 
 def servers() -> list[LabServer]:
     needs = (sshd_path() or "/usr/sbin/sshd",)
-    out = [LabServer("openssh", "9.2", "openssh-9.2" if name == "default" else None, variant=f"debian12-{name}",
+    out = [LabServer("openssh", "9.2", "debian-12" if name == "default" else None, variant=f"debian12-{name}",
                      starter=_sshd(**lists), needs=needs)  # type: ignore[arg-type]
            for name, lists in SSHD_VARIANTS.items()]
-    out.append(LabServer("dropbear", "2022.83", "dropbear-2022.83", variant="debian12", starter=_dropbear,
+    out.append(LabServer("dropbear", "2022.83", "debian-12-dropbear", variant="debian12", starter=_dropbear,
                          needs=(dropbear_path() or "/usr/sbin/dropbear",)))
     return out
