@@ -97,9 +97,9 @@ def _aborted(m: re.Match[str], ctx: Context) -> Finding | None:
 def _hash(m: re.Match[str], ctx: Context) -> Finding | None:
     host, port = ctx.peer or (None, None)
     text = ("The algorithms were agreed, but the server's signature over the key exchange did not verify "
-            "(SSH.NET KeyExchange.Finish). Known causes are servers whose rsa-sha2-256/512 signatures older "
-            "SSH.NET releases mishandle, a broken key exchange implementation on either side, or something "
-            "altering the traffic. Try another host key algorithm or key exchange method by removing entries "
-            "from ConnectionInfo.HostKeyAlgorithms or KeyExchangeAlgorithms before Connect(), or upgrade SSH.NET.")
+            "(SSH.NET KeyExchange.Finish): a host key signature SSH.NET could not check, a fault in one side's "
+            "key exchange code, or traffic altered on the way. It is not a missing algorithm. Try another host key "
+            "algorithm or key exchange method by removing entries from ConnectionInfo.HostKeyAlgorithms or "
+            "KeyExchangeAlgorithms before Connect(), or a newer SSH.NET release.")
     return simple("protocol-error", text, reported_by=FAMILY, host=host, port=port, evidence=m.group(0),
                   extra={"side": "client", "stage": "exchange-hash"})
