@@ -24,7 +24,7 @@ PROFILES = DATA / "profiles"
 # file stem -> (implementation id, the sides every release must have)
 FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sshnet": ("sshnet", ("client",)),
-#P    "phpseclib": ("phpseclib", ("client",)),
+    "phpseclib": ("phpseclib", ("client",)),
 #F    "fortios": ("fortios", ("server",)),
     "junos": ("junos", ("server",)),
     "routeros": ("routeros", ("server",)),
