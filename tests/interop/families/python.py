@@ -1,0 +1,67 @@
+"""The Python SSH libraries: paramiko, AsyncSSH and Twisted Conch, from PyPI.
+
+``interop/python/install.sh`` makes one venv per release under the lab prefix
+(``python/<impl>-<version>``); the harnesses in ``interop/python`` are run
+with that venv's interpreter. The client harnesses take every port in one
+run (an interpreter start and the library import cost more than a
+handshake) and mark each port's part of their log on stderr, so each
+connection's result keeps only its own log lines for ``explain``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.interop.harness import ROOT, ClientRun, LabClient, LabServer, parse_json_lines, prefix
+
+HERE = ROOT / "interop" / "python"
+VENVS = prefix("python")
+
+PARAMIKO = ("2.7.2", "2.12.0", "3.0.0", "3.4.1", "3.5.1", "4.0.0", "5.1.0")
+ASYNCSSH = ("2.13.0", "2.19.0", "2.24.1")
+TWISTED = ("22.4.0", "26.10.0")
+
+_MARK = re.compile(r"^sshdoctor-harness: port (\d+)$", re.M)
+
+# Quirks: behaviour of the real program that the catalog's negotiation engine does not model (see the report of
+# issue 12 and each name's comment).
+# paramiko (every release) negotiates a MAC even when the chosen cipher is AES-GCM, so "no acceptable macs" can
+# stop a connection that an AEAD cipher would carry; paramiko's cipher order (CTR and CBC before GCM) means it only
+# shows against a server that offers nothing but GCM.
+PARAMIKO_MAC_WITH_AEAD = "paramiko-negotiates-mac-with-aead"
+# A paramiko server (2.9 and later) advertises the diffie-hellman-group-exchange methods without a moduli file,
+# then refuses them when a client picks one: the client sees its key exchange fail.
+PARAMIKO_GEX_WITHOUT_MODULI = "paramiko-server-advertises-gex-without-moduli"
+
+
+def split_by_port(stdout: str, stderr: str, returncode: int, count: int) -> list[ClientRun]:
+    """The contract's JSON lines, each run given only the stderr lines after its own port marker."""
+    runs = parse_json_lines(stdout, stderr, returncode, count)
+    marks = list(_MARK.finditer(stderr))
+    if len(marks) != count:
+        return runs
+    parts = [stderr[m.end():(marks[i + 1].start() if i + 1 < len(marks) else len(stderr))].lstrip("\n")
+             for i, m in enumerate(marks)]
+    return [ClientRun(ok=r.ok, chosen=r.chosen, error=r.error, stderr=part, ident=r.ident, raw=r.raw)
+            for r, part in zip(runs, parts, strict=True)]
+
+
+def _python(impl: str, version: str) -> str:
+    return str(VENVS / f"{impl}-{version}" / "bin" / "python")
+
+
+def clients() -> list[LabClient]:
+    out: list[LabClient] = []
+    for version in PARAMIKO:
+        out.append(LabClient("paramiko", version, (_python("paramiko", version), str(HERE / "paramiko_client.py")),
+                             profile=f"paramiko-{version}", reported_by="paramiko", batch=True, parse=split_by_port))
+    return out
+
+
+def servers() -> list[LabServer]:
+    out: list[LabServer] = []
+    for version in PARAMIKO:
+        quirks = (PARAMIKO_GEX_WITHOUT_MODULI,) if tuple(map(int, version.split("."))) >= (2, 9) else ()
+        out.append(LabServer("paramiko", version, f"paramiko-{version}",
+                             argv=(_python("paramiko", version), str(HERE / "paramiko_server.py")), quirks=quirks))
+    return out
