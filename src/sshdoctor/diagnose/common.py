@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from sshdoctor.catalog import Rating, algorithm, is_pseudo
+from sshdoctor.diagnose.text import BREAK, HIDDEN, fragments, whole_names
 from sshdoctor.model import Category, Finding
 
 NO_COMMON = "no-common-algorithm"
@@ -47,24 +48,85 @@ def direction_from_words(text: str) -> str | None:
 
 
 def offer_tuple(text: str, sep: str = ",") -> tuple[str, ...]:
-    """A name-list as printed, split; a list of hundreds of names is cut to bound the work."""
+    """A name-list as printed, split; a list of hundreds of names is cut to bound the work.
+
+    Only whole names are kept: a name that a line break cut in two (the
+    engine joins the pieces with ``text.BREAK``) or that the paste hid is
+    left out rather than guessed; :func:`offer_fragments` lists those.
+    """
     names = tuple(n.strip().strip("\"'") for n in text.split(sep))
-    return tuple(n for n in names if n)[:256]
+    return whole_names(tuple(n for n in names if n))[:256]
+
+
+def offer_fragments(text: str | None, sep: str = ",") -> tuple[str, ...]:
+    """The pieces of a printed list that :func:`offer_tuple` left out, for the finding to show."""
+    if not text or (BREAK not in text and "\u00a4" not in text and " " not in text.strip()):
+        return ()
+    return fragments(text, sep)
 
 
 def port_of(text: str | None) -> int | None:
-    """A port number, or None when absent or not a valid port."""
+    """A port number, or None when absent or not a valid port (``xxxxx``, ``<port>``)."""
     if text is None or not text.isdigit():
         return None
     value = int(text)
     return value if 0 < value < 65536 else None
 
 
+# What people write instead of an address when they paste a message.
+_PLACEHOLDER_WORD = re.compile(
+    r"(?:your|my|remote|target|the|some|ssh|sftp|real|server|client)?[-_. ]?"
+    r"(?:host(?:[-_ ]?name)?|server(?:[-_ ]?name)?|ip(?:[-_ ]?(?:v[46]|addr(?:ess)?))?|addr(?:ess)?|domain|"
+    r"fqdn|redacted\w*|hidden|ip[-_]?here|x+|\*+)"
+    r"(?:[-_ ]?(?:\d|ip|addr(?:ess)?|name))?(?:\.(?:example|domain|local|com|net|org|lan)){0,3}"
+)
+_PLACEHOLDER_OCTET = re.compile(r"[xyzXYZ*#?]+|\d{1,3}")
+_EXAMPLE_PLACEHOLDER = re.compile(r"(?:(?:[\w-]+\.)?example|domain|yourdomain|mydomain)\.(?:com|org|net)")
+
+
+def is_placeholder_host(text: str | None) -> bool:
+    """Whether a host as printed is a stand-in for a real one: ``<host>``, ``x.x.x.x``,
+    ``192.168.YYY.XXX``, ``***``, ``[email protected]``, ``server.example.com`` …
+
+    Documentation addresses (192.0.2.10) and names under example.com other
+    than the generic ``server``/``host``/``hostname`` ones count as real.
+    """
+    if not text:
+        return False
+    raw = text.strip()
+    if raw.startswith("<") or HIDDEN in raw or "\u00a4" in raw or raw.startswith("*(") or "redact" in raw.lower():
+        return True
+    t = raw.strip("[]<>()\"'").lower()
+    if not t:
+        return True
+    parts = t.split(".")
+    if len(parts) == 4 and all(_PLACEHOLDER_OCTET.fullmatch(p) for p in parts) and not all(p.isdigit() for p in parts):
+        return True
+    if _PLACEHOLDER_WORD.fullmatch(t):
+        return True
+    if t in ("example.com", "example.org", "example.net"):
+        return True
+    if _EXAMPLE_PLACEHOLDER.fullmatch(t):
+        label = parts[0]
+        return len(parts) == 2 or _PLACEHOLDER_WORD.fullmatch(label) is not None
+    return False
+
+
 def host_of(text: str | None) -> str | None:
-    """A peer name from a message; OpenSSH's ``UNKNOWN`` (a ProxyCommand) means none."""
-    if not text or text == "UNKNOWN":
+    """A peer name from a message; OpenSSH's ``UNKNOWN`` (a ProxyCommand) and placeholders mean none."""
+    if not text or text == "UNKNOWN" or is_placeholder_host(text):
         return None
     return text.strip("[]<>")
+
+
+def peer_extra(host: str | None, port: str | None = None) -> dict[str, object]:
+    """What a finding records about a peer the paste did not name (``host_placeholder``, ``port_placeholder``)."""
+    extra: dict[str, object] = {}
+    if host and host != "UNKNOWN" and is_placeholder_host(host):
+        extra["host_placeholder"] = host.replace(HIDDEN, "[email protected]")
+    if port and not port.isdigit():
+        extra["port_placeholder"] = port
+    return extra
 
 
 def _offer_verdict(category: Category, offer: Iterable[str]) -> str:

@@ -10,17 +10,28 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from sshdoctor.diagnose.registry import Context, Recogniser, recognisers
-from sshdoctor.diagnose.text import clean_line
+from sshdoctor.diagnose.text import BREAK, MAX_LINE, Wrapped, clean_line, continuation, list_is_open, strip_paste, wrapped_rule
 from sshdoctor.diagnose.vlog import VlogReader
 from sshdoctor.model import Finding
 
 MAX_FINDINGS = 500
+MAX_JOINED = 32  # lines one wrapped message may span
 
 
 class Explainer:
-    """Feed lines with :meth:`feed`; :meth:`finish` returns the findings."""
+    """Feed lines with :meth:`feed`; :meth:`finish` returns the findings.
 
-    def __init__(self, *, families: Iterable[str] | None = None, names: Iterable[str] = (), keep: bool = True) -> None:
+    With ``join`` (the default) a line that ends inside a name-list, or that
+    starts a message declared with ``text.register_wrapped`` and is not yet
+    whole, is held until the next line shows whether it carries on (a
+    terminal, mail client or device wrapped it): the findings of a line may
+    therefore come back from the following :meth:`feed`, or from
+    :meth:`flush` at the end. Without ``join`` every line stands alone (the
+    server-log summary, which feeds only the lines it picked out).
+    """
+
+    def __init__(self, *, families: Iterable[str] | None = None, names: Iterable[str] = (), keep: bool = True,
+                 join: bool = True) -> None:
         wanted = set(families) if families is not None else None
         extra = set(names)
         self._recs: tuple[Recogniser, ...] = tuple(
@@ -29,15 +40,52 @@ class Explainer:
         self.ctx = Context()
         self.vlog = VlogReader()
         self.keep = keep
+        self.join = join
         self.found: list[Finding] = []
         self.lines = 0
+        self._pending: str | None = None
+        self._pending_lines = 0
+        self._rule: Wrapped | None = None
 
     def feed(self, raw: str) -> list[Finding]:
-        """Process one line; returns the findings it produced (also kept unless ``keep`` is off)."""
+        """Process one line; returns the findings it (or a line held before it) produced."""
         self.lines += 1
-        line = clean_line(raw)
+        line = strip_paste(clean_line(raw))
+        if not self.join:
+            return self._process(line) if line.strip() else []
+        produced: list[Finding] = []
+        if self._pending is not None:
+            rule = self._rule
+            in_message = rule is not None and self._pending_lines < rule.max_lines and not rule.complete(self._pending)
+            joined = continuation(self._pending, line.lstrip(), in_message=in_message) if line.strip() else None
+            if joined is not None and len(joined) <= MAX_LINE and self._pending_lines < MAX_JOINED:
+                self._pending = joined
+                self._pending_lines += 1
+                if not self._holds(joined):
+                    produced = self.flush()
+                return produced
+            produced = self.flush()
         if not line.strip():
-            return []
+            return produced
+        if self._holds(line):
+            self._pending, self._pending_lines, self._rule = line, 1, wrapped_rule(line)
+            return produced
+        return produced + self._process(line)
+
+    def _holds(self, line: str) -> bool:
+        """Whether the next line may still carry on ``line``."""
+        if list_is_open(line):
+            return True
+        rule = self._rule if self._pending is not None else None
+        rule = rule or wrapped_rule(line)
+        return rule is not None and not rule.complete(line) and self._pending_lines < rule.max_lines
+
+    def flush(self) -> list[Finding]:
+        """Process a line held back for a possible continuation; its findings."""
+        line, self._pending, self._rule, self._pending_lines = self._pending, None, None, 0
+        return self._process(line) if line is not None else []
+
+    def _process(self, line: str) -> list[Finding]:
         self.vlog.feed(line)
         produced: list[Finding] = []
         self.ctx.flags.discard("consumed")
@@ -54,6 +102,8 @@ class Explainer:
                 produced.extend(result)
             if "consumed" in self.ctx.flags:
                 break
+        if produced and (BREAK in line or "\u00a4" in line):
+            produced = [_mark_incomplete(f) for f in produced]
         self.ctx.recent.append(line)
         if self.keep and len(self.found) < MAX_FINDINGS:
             self.found.extend(produced[: MAX_FINDINGS - len(self.found)])
@@ -61,9 +111,18 @@ class Explainer:
 
     def finish(self) -> list[Finding]:
         """The findings of everything fed, merged and ordered."""
+        self.flush()
         host, port = self.ctx.peer or (None, None)
         found = self.vlog.findings(host, port) + self.found
         return tidy(found, self.ctx)
+
+
+def _mark_incomplete(f: Finding) -> Finding:
+    """A finding from a line where a break cut a name or the paste hid one: its list is not all there."""
+    if f.their_offer is None and f.our_offer is None:
+        return f
+    f.extra.setdefault("offer_incomplete", True)
+    return f
 
 
 def _same_host(a: str | None, b: str | None, ctx: Context) -> bool:
@@ -108,6 +167,9 @@ def tidy(found: list[Finding], ctx: Context) -> list[Finding]:
             continue
         if f.kind == "banner-exchange-closed" and f.reported_by == "openssh-client" and "proxy-closed" in kinds:
             continue
+        if f.kind in ("banner-exchange-closed", "connection-reset") and "max-startups" in kinds:
+            # The server's own log says why it dropped the connection.
+            f.extra.setdefault("likely_cause", "max-startups")
         if ctx.via and f.reported_by not in ("git", "ansible"):
             f.extra.setdefault("via", ctx.via)
         if f.host is None and ctx.peer is not None and f.reported_by == "openssh-client":

@@ -1,19 +1,41 @@
-"""Making pasted text safe and cheap to scan.
+"""Making pasted text safe and cheap to scan, and putting wrapped messages back together.
 
 Input may hold terminal colour codes (ssh wrapped by a tool that colours
 its output), carriage returns, undecodable bytes or single lines of many
 megabytes; every recogniser sees lines that went through :func:`clean_line`.
+
+People rarely paste a message bare. It comes quoted (``> ``), in a code
+fence, as a bullet, behind a log viewer's timestamp or line number, bold in
+markdown, with addresses replaced by placeholders (``<host>``, ``x.x.x.x``,
+Cloudflare's ``[email protected]``), and with long lines wrapped by a
+terminal, an e-mail client or the device that logged them. :func:`strip_paste`
+removes the decoration; :func:`continuation` decides whether a line carries
+on the one before and how the two join.
+
+A line break that falls inside an algorithm name is never guessed away:
+the two pieces are joined with :data:`BREAK`, and :func:`whole_names` (which
+``offer_tuple`` uses) leaves such a name out, since only whole names count.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 # A single line longer than this is cut before any pattern looks at it: every
 # message sshdoctor knows fits easily, and the cap bounds the work per line.
 MAX_LINE = 8192
 
+# Joins two pieces of a name that a line break cut apart; never part of a real name.
+BREAK = "\u00a6"
+# Stands for something the paste hid (Cloudflare's "[email protected]"); never part of a real name.
+HIDDEN = "\u00a4hidden\u00a4"
+
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# Colour codes whose ESC byte was lost on the way (CI logs copied from a browser): "[31m", "[0;1m".
+_ORPHAN_SGR = re.compile(r"\[(?:\d{1,3}(?:;\d{1,3})*)?m(?![\w-])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -27,7 +49,176 @@ def clean_line(line: str) -> str:
     if "\r" in line:
         # A progress display redrawn with CR: the last state is what the user saw.
         line = line.rsplit("\r", 1)[-1] or line.replace("\r", "")
+    if "m" in line and "[" in line and _ORPHAN_SGR.search(line):
+        line = _ORPHAN_SGR.sub("", line)
     return _CONTROL.sub("", line)
+
+
+# --- decoration around a pasted message -------------------------------------------------------
+
+_FENCE = re.compile(r"^\s*(?:```|~~~)[^`]*$")
+_LEAD = re.compile(
+    r"^(?:"
+    r"\s+"                                    # indentation
+    r"|>[ >]*"                                # markdown / e-mail quote markers: "> ", ">> ", "> > "
+    r"|[-*+\u2022\u25aa\u2013]\s+"            # bullets: "- ", "* ", "• "
+    r"|\d{1,6}(?:\s*[|\u2502:]\s+|\t)"        # a viewer's line number: "12 | ", "12: ", "12<TAB>"
+    r"|`+(?=\S)"                              # an inline code span or a fence with text on it
+    r"|\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?\s+"  # ISO timestamp
+    r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s+"     # "[10:22:01] "
+    r"|#{1,6}\s+"                             # a markdown heading
+    r")"
+)
+_MAILTO = re.compile(r"\[([^\]\s]+@[^\]\s]+)\]\(mailto:[^)\s]*\)")
+_CF_EMAIL = re.compile(r"\[email(?:&#160;|\xa0| )protected\]")
+_LEAD_CHARS = frozenset(" \t>-*+`[#0123456789\u2022\u25aa\u2013")
+
+
+def strip_paste(line: str) -> str:
+    """A cleaned line without the decoration a paste adds around a message.
+
+    Removes quote markers, bullets, code fences and spans, markdown bold,
+    a log viewer's line number or ISO timestamp, and undoes the rewriting a
+    web page did (HTML entities, ``[x@y](mailto:x@y)`` links, Cloudflare's
+    hidden addresses, which become :data:`HIDDEN`). What sshd, syslog or a
+    device put in front of its message is kept: recognisers need it.
+    """
+    if not line:
+        return line
+    if "&" in line and ";" in line:
+        line = html.unescape(line)
+    if "**" in line:
+        line = line.replace("**", "")
+    if "mailto:" in line:
+        line = _MAILTO.sub(r"\1", line)
+    if "protected]" in line:
+        line = _CF_EMAIL.sub(HIDDEN, line)
+    if line[0] in _LEAD_CHARS:
+        if _FENCE.match(line):
+            return ""
+        for _ in range(6):
+            m = _LEAD.match(line)
+            if m is None or not m.end():
+                break
+            line = line[m.end():]
+        if line.endswith("`"):
+            line = line.rstrip("`")
+    elif line.endswith("`") and line.count("`") == 1:
+        line = line[:-1]
+    return line.rstrip()
+
+
+# --- lists and wrapped messages ---------------------------------------------------------------
+
+_NAME = r"[\w@.+\-\u00a4\u00a6]"
+_TAIL = re.compile(r"(?:^|(?<=[\s\[(=\"':]))(?P<tok>" + _NAME + r"+(?:," + _NAME + r"*)*)$")
+_HEAD = re.compile(r"^(?P<tok>,?" + _NAME + r"+(?:," + _NAME + r"*)*,?)(?P<rest>.*)$")
+# Words after which a name-list begins, as the programs sshdoctor knows print them.
+_OPENER = re.compile(
+    r"(?:offer:|\bclient|\bserver|available:|proposal=\"|algorithms:|\bctos:|\bstoc:|\bsent|\breceived|"
+    r"offered:\s*\[|\[|\bmethods?:|\bciphers?:|\bmacs?:|\bkex:|\bkeys?:)\s*$",
+    re.IGNORECASE,
+)
+# After a list, these may follow on the continued line: the list ended there.
+_AFTER_LIST = re.compile(r"^(?:\s*$|\s+\[preauth\]|\s+(?:server|client|and received|and)\s|[\"\])])")
+# Prose that carries on a wrapped sentence (mail clients wrap at spaces).
+_PROSE_GOES_ON = re.compile(r"^(?:[a-z0-9(\[]|The(?:ir|y) offer)")
+_NAME_TAIL = re.compile(r"^[a-z0-9@._+\-]*[0-9@\-][a-z0-9@._+\-]*$")
+# A line that starts a new record rather than continuing the one before it.
+_NEW_RECORD = re.compile(
+    r"^(?:\*?[A-Z][a-z]{2} [ \d]\d |\d{4}-\d\d-\d\d|\d+ \d\d:\d\d|[%$#]|debug\d|[\w.-]+[#>]\s*$|[\w.@-]+:~?\S*[$#]\s)"
+)
+
+
+def list_is_open(line: str) -> bool:
+    """Whether ``line`` ends inside a name-list that the next line may continue."""
+    if not line or line[-1].isspace():
+        return False
+    m = _TAIL.search(line)
+    if m is None:
+        return False
+    tok = m["tok"]
+    if "," in tok:
+        return True
+    return _OPENER.search(line, 0, m.start("tok")) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapped:
+    """A message that may be wrapped over several lines: it starts with ``start`` and is whole once
+    ``complete`` says so (the joined text is given)."""
+
+    start: str
+    complete: Callable[[str], bool]
+    max_lines: int = 8
+
+
+_WRAPPED: list[Wrapped] = []
+
+
+def register_wrapped(start: str, complete: str | Callable[[str], bool], *, max_lines: int = 8) -> None:
+    """Declare a message that a terminal, mail client or device may wrap over several lines.
+
+    A line holding ``start`` whose text does not yet satisfy ``complete`` (a
+    regular expression searched in the joined text, or a predicate) is held
+    and the following lines are appended (see :func:`continuation`) until it
+    does, a line starts a new record, or ``max_lines`` were joined. Name-lists
+    running to the end of a line need no declaration: they are continued
+    whatever message holds them.
+    """
+    if isinstance(complete, str):
+        pattern = re.compile(complete)
+        _WRAPPED.append(Wrapped(start, lambda text: pattern.search(text) is not None, max_lines))
+    else:
+        _WRAPPED.append(Wrapped(start, complete, max_lines))
+
+
+def wrapped_rule(line: str) -> Wrapped | None:
+    """The declared wrapped message that ``line`` starts and does not yet complete, if any."""
+    for rule in _WRAPPED:
+        if rule.start in line and not rule.complete(line):
+            return rule
+    return None
+
+
+def continuation(prev: str, nxt: str, *, in_message: bool = False) -> str | None:
+    """``prev`` and ``nxt`` joined when ``nxt`` carries on ``prev``, else None.
+
+    ``nxt`` is a decoration-stripped line (its indentation removed). At a
+    comma the pieces join directly; a break between two name characters
+    inside a list is joined with :data:`BREAK` (the name is not guessed);
+    ``in_message`` allows prose continuation (words wrapped at a space, as
+    mail clients do), joined with a space.
+    """
+    if not nxt or _NEW_RECORD.match(nxt):
+        return None
+    if list_is_open(prev):
+        m = _HEAD.match(nxt)
+        if m is not None:
+            tok = m["tok"]
+            if prev.endswith(",") or tok.startswith(","):
+                return prev + nxt
+            if "," in tok[:-1] or (_AFTER_LIST.match(m["rest"]) and _NAME_TAIL.match(tok) and len(prev) >= 40):
+                return prev + BREAK + nxt
+        if prev.endswith(","):
+            return None
+    if in_message and _PROSE_GOES_ON.match(nxt):
+        if prev.endswith(" "):
+            return prev + nxt
+        return prev + " " + nxt
+    return None
+
+
+def whole_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names that are whole: those a line break cut (:data:`BREAK`), hidden ones
+    (:data:`HIDDEN`) and any holding a space are left out."""
+    return tuple(n for n in names if BREAK not in n and "\u00a4" not in n and " " not in n)
+
+
+def fragments(text: str, sep: str = ",") -> tuple[str, ...]:
+    """The pieces of a printed list that are not whole names (see :func:`whole_names`)."""
+    return tuple(n.strip().replace(BREAK, "|") for n in text.split(sep)
+                 if BREAK in n or "\u00a4" in n or " " in n.strip())
 
 
 def split_names(text: str, sep: str = ",") -> tuple[str, ...]:
