@@ -52,7 +52,7 @@ fetch() {
     echo '</dependencies></project>'
   } > "$work/pom.xml"
   rm -rf "$dir"
-  "$MVN" -B -q -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" \
+  "$MVN" -B -q -Dstyle.color=never -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" \
     || { rm -rf "$work"; echo "maven could not fetch $*" >&2; return 1; }
   rm -rf "$work"
   touch "$stamp"
