@@ -18,6 +18,7 @@
 -export([main/1]).
 
 main([Host | Ports]) ->
+    sshdoctor_erl_log:to_stderr(),
     {ok, _} = application:ensure_all_started(ssh),
     lists:foreach(fun(P) -> one(Host, list_to_integer(P)) end, Ports),
     %% Let the logger write the last reports before the VM stops.
@@ -55,8 +56,8 @@ one(Host, Port) ->
                 {ok, _} -> null;
                 Other -> iolist_to_binary(io_lib:format("~p", [Other]))
             end,
-    io:put_chars([json([{ok, Accepted}, {chosen, chosen(Accepted, Info)}, {error, Error},
-                        {ident, ident(Info)}]), "\n"]),
+    io:put_chars([sshdoctor_erl_log:json({obj, [{ok, Accepted}, {chosen, chosen(Accepted, Info)}, {error, Error},
+                                                {ident, ident(Info)}]}), "\n"]),
     file:del_dir_r(Dir).
 
 user_dir(Port) ->
@@ -68,16 +69,7 @@ user_dir(Port) ->
 chosen(false, _) -> null;
 chosen(true, Info) when is_list(Info) ->
     case proplists:get_value(algorithms, Info) of
-        Algs when is_list(Algs) ->
-            Enc = name(proplists:get_value(encrypt, Algs)),
-            Dec = name(proplists:get_value(decrypt, Algs)),
-            {obj, [{kex, name(proplists:get_value(kex, Algs))},
-                   {hostkey, name(proplists:get_value(hkey, Algs))},
-                   {cipher_c2s, Enc}, {cipher_s2c, Dec},
-                   {mac_c2s, mac(name(proplists:get_value(send_mac, Algs)), Enc)},
-                   {mac_s2c, mac(name(proplists:get_value(recv_mac, Algs)), Dec)},
-                   {compression_c2s, name(proplists:get_value(compress, Algs))},
-                   {compression_s2c, name(proplists:get_value(decompress, Algs))}]};
+        Algs when is_list(Algs) -> sshdoctor_erl_log:chosen(client, Algs);
         _ -> null
     end;
 chosen(true, _) -> null.
@@ -89,36 +81,3 @@ ident(Info) when is_list(Info) ->
     end;
 ident(_) -> null.
 
-%% An AEAD cipher makes the MAC implicit; OTP then names the cipher (or AEAD_*) as the MAC.
-mac(null, _) -> null;
-mac(Mac, Cipher) ->
-    case Mac =:= Cipher orelse aead(Mac) orelse aead(Cipher) of
-        true -> null;
-        false -> Mac
-    end.
-
-aead(<<"chacha20-poly1305@openssh.com">>) -> true;
-aead(<<"AEAD_", _/binary>>) -> true;
-aead(C) when is_binary(C) -> binary:match(C, <<"-gcm@openssh.com">>) =/= nomatch;
-aead(_) -> false.
-
-name(undefined) -> null;
-name(A) when is_atom(A) -> atom_to_binary(A, utf8);
-name(L) when is_list(L) -> list_to_binary(L);
-name(B) when is_binary(B) -> B;
-name(_) -> null.
-
-%% A minimal JSON writer: objects as {obj, [{Key, Value}]}, binaries as strings.
-json({obj, Pairs}) ->
-    ["{", lists:join(", ", [[json(atom_to_binary(K, utf8)), ": ", json(V)] || {K, V} <- Pairs]), "}"];
-json(Pairs) when is_list(Pairs) -> json({obj, Pairs});
-json(true) -> "true";
-json(false) -> "false";
-json(null) -> "null";
-json(B) when is_binary(B) -> [$", escape(binary_to_list(B)), $"].
-
-escape([]) -> [];
-escape([$" | T]) -> [$\\, $" | escape(T)];
-escape([$\\ | T]) -> [$\\, $\\ | escape(T)];
-escape([C | T]) when C < 32 -> [io_lib:format("\\u~4.16.0b", [C]) | escape(T)];
-escape([C | T]) -> [C | escape(T)].
