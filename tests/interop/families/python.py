@@ -55,6 +55,9 @@ def clients() -> list[LabClient]:
     for version in PARAMIKO:
         out.append(LabClient("paramiko", version, (_python("paramiko", version), str(HERE / "paramiko_client.py")),
                              profile=f"paramiko-{version}", reported_by="paramiko", batch=True, parse=split_by_port))
+    for version in ASYNCSSH:
+        out.append(LabClient("asyncssh", version, (_python("asyncssh", version), str(HERE / "asyncssh_client.py")),
+                             profile=f"asyncssh-{version}", reported_by="asyncssh", batch=True, parse=split_by_port))
     return out
 
 
@@ -64,4 +67,7 @@ def servers() -> list[LabServer]:
         quirks = (PARAMIKO_GEX_WITHOUT_MODULI,) if tuple(map(int, version.split("."))) >= (2, 9) else ()
         out.append(LabServer("paramiko", version, f"paramiko-{version}",
                              argv=(_python("paramiko", version), str(HERE / "paramiko_server.py")), quirks=quirks))
+    for version in ASYNCSSH:
+        out.append(LabServer("asyncssh", version, f"asyncssh-{version}",
+                             argv=(_python("asyncssh", version), str(HERE / "asyncssh_server.py"))))
     return out
