@@ -25,7 +25,7 @@ PROFILES = DATA / "profiles"
 FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sshnet": ("sshnet", ("client",)),
     "phpseclib": ("phpseclib", ("client",)),
-#F    "fortios": ("fortios", ("server",)),
+    "fortios": ("fortios", ("server",)),
     "junos": ("junos", ("server",)),
     "routeros": ("routeros", ("server",)),
     "winscp": ("winscp", ("client",)),
@@ -38,7 +38,7 @@ PSEUDO = {
     "server": {"ext-info-s", "kex-strict-s-v00@openssh.com"},
 }
 SLOTS = {"kex", "hostkey", "cipher_c2s", "cipher_s2c", "mac_c2s", "mac_s2c", "compression_c2s", "compression_s2c"}
-LANGUAGES = {"java", "go", "rust", "javascript", "python", "ruby", "c", "erlang", "text", "php"}
+LANGUAGES = {"java", "go", "rust", "javascript", "python", "ruby", "c", "erlang", "text"}
 # {spaced} (space-joined) and {colon} (colon-joined) are needed by device CLIs whose
 # lists are not comma-separated (FortiOS, Junos, Cisco ASA).
 PLACEHOLDERS = {"names", "quoted", "squoted", "host", "port", "spaced", "colon"}
