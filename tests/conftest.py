@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +101,54 @@ def ssh_binary() -> str:
     need(path, "OpenSSH client")
     assert path is not None
     return path
+
+
+@dataclass(frozen=True)
+class LoginUser:
+    """A throwaway login user: its name and its home (from the password database)."""
+
+    name: str
+    home: Path
+
+    def python(self) -> tuple[list[str], dict[str, str]]:
+        """A Python this user may run with sshdoctor importable: this one, or the system's with
+        the test environment's packages (a pyenv under a private /root cannot be run by others)."""
+        probe = subprocess.run(["runuser", "-u", self.name, "--", sys.executable, "-c", "import sshdoctor"],
+                               capture_output=True)
+        if probe.returncode == 0:
+            return [sys.executable], {}
+        import sysconfig
+
+        paths = [str(Path(__file__).resolve().parents[1] / "src"), sysconfig.get_paths()["purelib"]]
+        return ["/usr/bin/python3"], {"PYTHONPATH": os.pathsep.join(paths)}
+
+    def run(self, argv: list[str], *, env: dict[str, str] | None = None, timeout: float = 120,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` as this user (runuser), with ``env`` on top of a minimal environment."""
+        base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        return subprocess.run(["runuser", "-u", self.name, "--", "env", *(f"{k}={v}" for k, v in {**base, **(env or {})}.items()),
+                               *argv], capture_output=True, text=True, timeout=timeout, input=input)
+
+
+@pytest.fixture
+def login_user() -> Iterator[LoginUser]:
+    """A real user with an empty ~/.ssh, for what depends on the password database (ssh's ~)."""
+    if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
+        pytest.skip("needs root, useradd and runuser")
+    name = f"sshdoc{os.getpid() % 100000}"
+    # pytest's own tmp tree is private to root; the user must reach its home.
+    base = Path(tempfile.mkdtemp(prefix="sshdoctor-home-", dir="/tmp"))
+    home = base / "home"
+    subprocess.run(["useradd", "-M", "-d", str(home), "-s", "/bin/sh", name], check=True, capture_output=True)
+    try:
+        (home / ".ssh").mkdir(parents=True)
+        uid = pwd.getpwnam(name).pw_uid
+        for p in (base, home, home / ".ssh"):
+            os.chmod(p, 0o755)
+        os.chown(home, uid, uid)
+        os.chown(home / ".ssh", uid, uid)
+        os.chmod(home / ".ssh", 0o700)
+        yield LoginUser(name, home)
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from sshdoctor.lab.ports import free_port
+from tests.conftest import LoginUser
 from tests.lab.hostile import HostileServer
 
 
@@ -120,32 +120,16 @@ def test_all_good(sshd: Callable[..., Any], client_config: Callable[[str], str])
 
 
 @pytest.fixture
-def other_user(tmp_path: Path) -> Iterator[str]:
-    """A throwaway login user whose ~/.ssh/config belongs to someone else."""
-    if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
-        pytest.skip("needs root, useradd and runuser")
-    name = f"sshdoc{os.getpid() % 100000}"
-    # pytest's own tmp tree is private to root; the user must reach its home.
-    base = Path(tempfile.mkdtemp(prefix="sshdoctor-home-", dir="/tmp"))
-    home = base / "home"
-    subprocess.run(["useradd", "-M", "-d", str(home), "-s", "/bin/sh", name], check=True, capture_output=True)
-    try:
-        (home / ".ssh").mkdir(parents=True)
-        uid = pwd.getpwnam(name).pw_uid
-        for p in (base, home, home / ".ssh"):
-            os.chmod(p, 0o755)
-        os.chown(home, uid, uid)
-        os.chown(home / ".ssh", uid, uid)
-        cfg = home / ".ssh" / "config"
-        cfg.write_text("Host *\n    ServerAliveInterval 30\n")
-        os.chmod(cfg, 0o644)
-        # ssh accepts a config owned by root; "another user" must be someone else.
-        nobody = pwd.getpwnam("nobody")
-        os.chown(cfg, nobody.pw_uid, nobody.pw_gid)
-        yield name
-    finally:
-        subprocess.run(["userdel", name], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+def other_user(login_user: LoginUser) -> str:
+    """A login user whose ~/.ssh/config belongs to someone else."""
+    cfg = login_user.home / ".ssh" / "config"
+    cfg.write_text("Host *\n    ServerAliveInterval 30\n")
+    os.chmod(cfg, 0o644)
+    os.chmod(cfg.parent, 0o755)
+    # ssh accepts a config owned by root; "another user" must be someone else.
+    nobody = pwd.getpwnam("nobody")
+    os.chown(cfg, nobody.pw_uid, nobody.pw_gid)
+    return login_user.name
 
 
 def test_config_owned_by_another_user(other_user: str, sshd: Callable[..., Any], tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ from tests.conftest import need
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
+    # ssh finds ~ in the password database, and so does sshdoctor: in-process, point that lookup here too.
+    monkeypatch.setattr("sshdoctor.local.paths.ssh_home", lambda: home)
     return home
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from sshdoctor.audit.configlint import suggest_form
+from tests.conftest import LoginUser
 from tests.sshconfig.conftest import write
 
 SRC = str(Path(__file__).parents[2] / "src")
@@ -214,7 +215,9 @@ def test_unknown_keyword_and_ignore_unknown(tmp_path: Path) -> None:
     assert ssh_accepts(ok)
     mac = write(tmp_path / "mac", "Host *\n  UseKeychain yes\n")
     code, findings = lint_json(mac)
-    assert code == 1 and codes(findings) == [(2, "warn", "vendor-keyword")]
+    # macOS's keyword: this ssh (Linux) rejects the line, so lint calls it a failure, not a warning.
+    assert code == 6 and codes(findings) == [(2, "fail", "vendor-keyword")]
+    assert "rejects it" in findings[0]["message"] and not ssh_accepts(mac)
 
 
 def test_obsolete_client_keywords(tmp_path: Path) -> None:
@@ -275,17 +278,26 @@ def test_file_that_does_not_parse_exits_5(tmp_path: Path) -> None:
     assert code == 5 and "unterminated quote" in json.loads(out)["error"]
 
 
-def test_default_file_missing_is_nothing_to_check(isolated_home: Path) -> None:
-    code, out, err = lint()
+def _lint_as(user: LoginUser, home_env: Path) -> tuple[int, str, str]:
+    python, env = user.python()
+    out = user.run([*python, "-m", "sshdoctor", "lint"], env={**env, "HOME": str(home_env), "SSHDOCTOR_NO_CACHE": "1"})
+    return out.returncode, out.stdout, out.stderr
+
+
+def test_default_file_missing_is_nothing_to_check(login_user: LoginUser, tmp_path: Path) -> None:
+    code, out, err = _lint_as(login_user, tmp_path)
     assert (code, out) == (0, "") and "nothing to check" in err
 
 
-def test_default_file_is_the_users_config(isolated_home: Path) -> None:
-    ssh_dir = isolated_home / ".ssh"
-    ssh_dir.mkdir()
-    write(ssh_dir / "config", "Host *\n  Ciphers +3des-cbc\n")
-    code, out, _ = lint()
-    assert code == 6 and str(ssh_dir / "config") + ":2: fail" in out
+def test_default_file_is_the_users_config_as_ssh_finds_it(login_user: LoginUser, isolated_home: Path) -> None:
+    # ssh takes ~ from the password database, not $HOME (sudo -E, containers): so does lint.
+    (isolated_home / ".ssh").mkdir(exist_ok=True)
+    write(isolated_home / ".ssh" / "config", "Host *\n  Ciphers aes128-ctr\n")
+    cfg = write(login_user.home / ".ssh" / "config", "Host *\n  Ciphers +3des-cbc\n")
+    os.chmod(cfg, 0o644)
+    code, out, _ = _lint_as(login_user, isolated_home)
+    assert code == 6 and str(cfg) + ":2: fail" in out
+    assert str(isolated_home) not in out
 
 
 def test_missing_file_argument_is_a_usage_error(tmp_path: Path) -> None:

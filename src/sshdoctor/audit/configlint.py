@@ -11,6 +11,7 @@ severity (``fail``, ``warn``, ``info``) and a stable ``code``:
 - ``replacement-list``
 - ``shadowed``
 - ``not-allowed-in-match`` (sshd)
+- ``rejected-by-program``: the installed ssh or sshd, run on the file, refuses the line
 
 ``fail`` means ssh or sshd rejects the file, or something broken is
 enabled for every host; ``warn`` means the file works but not as it reads
@@ -20,8 +21,8 @@ or at a cost; ``info`` is advice.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from sshdoctor.catalog import Rating, algorithm, all_algorithms
 from sshdoctor.catalog.obsolete import obsolete_keywords
@@ -83,6 +84,14 @@ class LintContext:
     defaults: Mapping[str, Sequence[str]]
     version: tuple[int, int] | None = None
     label: str = "the local OpenSSH"
+    # What the program that reads the file said of it when it was run on it
+    # (``ssh -G -F FILE``, ``sshd -t -f FILE``): (path, line) -> its message.
+    # None when it could not be run; then the keyword tables decide alone.
+    rejected: Mapping[tuple[str, int], str] | None = None
+    # Checks a suggested form against the real program: (directive, value, form)
+    # -> True (same list), False (same algorithms, other order), None (differs
+    # or not checkable).
+    same_as: Callable[[str, str, str], bool | None] | None = None
 
 
 def _version_at_least(ctx: LintContext, since: str) -> bool:
@@ -115,6 +124,9 @@ class _Linter:
         vendor = VENDOR_SSH_KEYWORDS if self.ctx.flavour == "ssh" else VENDOR_SSHD_KEYWORDS
         program = "ssh" if self.ctx.flavour == "ssh" else "sshd"
         ignored = program == "ssh" and any(match_pattern_list(d.key, p) == 1 for p in self.ignored_unknown)
+        if self.ctx.rejected is not None and (entry.doc.path, entry.line.number) not in self.ctx.rejected and (
+                d.key in vendor or d.key not in known) and not ignored:
+            return  # the program that reads the file took it: a keyword of this build (DebianBanner on Debian)
         if d.key in vendor:
             if not ignored:
                 self.add(entry, "warn", "vendor-keyword",
@@ -252,8 +264,17 @@ class _Linter:
                      f"{directive} repeats the default list of {self.ctx.label}; without the line you would also get "
                      "future defaults", directive=directive)
             return
+        if form is not None and self.ctx.same_as is not None:
+            # The claim is the program's to confirm, not the catalog's.
+            real = self.ctx.same_as(directive, value, form)
+            if real is None:
+                form, exact = None, False
+            else:
+                exact = real
         if form is None:
             advice = "no single +/-/^ form gives this list"
+        elif form == "":
+            advice = "without the line you get the same algorithms, in the default order"
         elif exact:
             advice = f"'{directive} {form}' gives the same list"
         else:
@@ -286,12 +307,38 @@ class _Linter:
                     break
             seen.setdefault(key, []).append(entry)
 
+    def program_rejects(self) -> None:
+        """Lines the real program refused that no check of ours called a failure (``Tag`` on a 9.2 ssh)."""
+        if not self.ctx.rejected:
+            return
+        failed = {(f.file, f.line) for f in self.findings if f.severity == "fail"}
+        program = "ssh" if self.ctx.flavour == "ssh" else "sshd"
+        known = SSH_KEYWORDS if self.ctx.flavour == "ssh" else SSHD_KEYWORDS
+        for entry in self.tree.entries:
+            where = (entry.doc.path, entry.line.number)
+            said = self.ctx.rejected.get(where)
+            if said is None or where in failed:
+                continue
+            failed.add(where)
+            own = next((i for i, f in enumerate(self.findings) if (f.file, f.line) == where), None)
+            if own is not None:  # our warning was right, and the program makes it a failure
+                f = self.findings[own]
+                self.findings[own] = replace(f, severity="fail", message=f"{f.message} ({self.ctx.label}'s {program} "
+                                                                        f"rejects it: {said})")
+                continue
+            d = entry.directive
+            self.add(entry, "fail", "rejected-by-program",
+                     f"{d.keyword}: {self.ctx.label}'s {program} rejects this line ({said})"
+                     + (" although later OpenSSH releases know it" if d.key in known else "")
+                     + f": {program} stops here", directive=d.keyword)
+
     def run(self) -> list[ConfigFinding]:
         for entry in self.tree.entries:
             self.keyword(entry)
             if entry.directive.key in ALGORITHM_DIRECTIVES:
                 self.algorithms(entry)
         self.shadowing()
+        self.program_rejects()
         order = {doc.path: n for n, doc in enumerate(self.tree.documents)}
         return sorted(self.findings, key=lambda f: (order.get(f.file, 0), f.line, SEVERITY_ORDER[f.severity]))
 

@@ -59,7 +59,7 @@ def lint(file: str | None, flavour: str | None, as_json: bool) -> None:
 def _run(path: str, flavour: str | None, as_json: bool) -> int:
     from sshdoctor.audit.configlint import LintContext, exit_code, lint_tree
     from sshdoctor.local.sshconfig.errors import ConfigParseError
-    from sshdoctor.local.sshconfig.lint import local_lists, read_config
+    from sshdoctor.local.sshconfig.lint import form_checker, local_lists, program_verdict, read_config
     from sshdoctor.report.jsonout import emit
 
     try:
@@ -71,7 +71,8 @@ def _run(path: str, flavour: str | None, as_json: bool) -> int:
         return EXIT_PARSE
     lists = local_lists(kind)
     ctx = LintContext(flavour=kind, supported=lists.supported, defaults=lists.defaults,
-                      version=lists.version, label=lists.label)
+                      version=lists.version, label=lists.label, rejected=program_verdict(path, kind),
+                      same_as=form_checker(kind))
     findings = lint_tree(tree, ctx)
     if as_json:
         emit({

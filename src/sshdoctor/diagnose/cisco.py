@@ -1,36 +1,112 @@
-"""Cisco IOS / IOS XE and IOS XR as SSH servers.
+"""Cisco IOS / IOS XE and IOS XR, as SSH servers and as SSH clients.
 
 Cisco's code is not public. The formats are taken from logs published by
 their users: IOS (a Cisco 1941, 15.x) ``%SSH-3-NO_MATCH: No matching cipher
 found: client LIST server LIST`` (opensysadmins.com, 2024-07, "No matching key
-exchange method found"), and IOS XR ``%SECURITY-SSHD-6-INFO_GENERAL : no
-matching cipher found: client LIST, server LIST`` (Cisco bug CSCvx77619 as
-quoted by findbugzero.com). In both the router is the server, so ``client``
-is the connecting client's offer.
+exchange method found"; the kex and hostkey variants read ``No matching kex
+algorithm found`` / ``No matching hostkey algorithm found``), the older debug
+form ``SSH2 0: no matching cipher found: client LIST server LIST``, and IOS XR
+``%SECURITY-SSHD-6-INFO_GENERAL : no matching cipher found: client LIST, server
+LIST`` (Cisco bug CSCvx77619 as quoted by findbugzero.com).
+
+The console wraps these long lines at its width, often inside a word or a
+name (``clie`` / ``nt``, ``aes25`` / ``6-cbc``); the engine joins the lines and
+only whole names are kept. The message is the same whichever side the device
+was: "client" is always the connecting side's list. The device is taken to
+be the client when the text shows it connecting (``R1#ssh -l admin HOST``,
+``copy scp:``, ``[Connection to HOST aborted: error status 0]``) or when the
+server's list holds names only OpenSSH servers send (``kex-strict-s-v00``,
+``sntrup761x25519-sha512``, ``mlkem768x25519-sha256``); otherwise it is the
+server, as on routers and switches that users log in to.
 """
 
 from __future__ import annotations
 
 import re
 
-from sshdoctor.diagnose.common import category_from_words, negotiation, offer_tuple
+from sshdoctor.diagnose.common import category_from_words, host_of, negotiation, offer_fragments, offer_tuple
 from sshdoctor.diagnose.registry import Context, register
+from sshdoctor.diagnose.text import BREAK, register_wrapped
 from sshdoctor.model import Finding
 
+_GAP = f"[ {BREAK}]?"
 
-@register("cisco-ios-no-match", "%SSH-3-NO_MATCH",
-          r"%SSH-3-NO_MATCH: No matching (?P<what>[\w ]+?) found: client (?P<client>\S+) server (?P<server>\S+)",
-          family="cisco")
+
+def _loose(word: str) -> str:
+    """``word`` as a pattern that survives a line break inside it (joined with a space or BREAK)."""
+    return _GAP.join(re.escape(c) for c in word)
+
+
+_CLIENT, _SERVER = _loose("client"), _loose("server")
+_IOS = (r"(?:%SSH-3-NO_MATCH: No matching|\bSSH2? \d+: no matching) (?P<what>[\w " + BREAK + r"]+?) found: " + _CLIENT
+        + rf"[ {BREAK}]+(?P<client>.*?)[ {BREAK}]+" + _SERVER + rf"[ {BREAK}]+(?P<server>\S.*?)\s*$")
+_SERVER_WORD = re.compile(rf"[ {BREAK}]{_SERVER}[ {BREAK}]+[\w@.-]")
+
+register_wrapped("%SSH-3-NO_MATCH", lambda text: _SERVER_WORD.search(text) is not None)
+register_wrapped("SECURITY-SSHD", ", server ")
+
+# Names that only an OpenSSH-derived server puts in its list: a "server" list holding one did not come from IOS.
+_OPENSSH_SERVER_ONLY = frozenset({
+    "kex-strict-s-v00@openssh.com", "sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512",
+    "mlkem768x25519-sha256", "ext-info-s",
+})
+_CLIENT_MARK = "cisco-client"
+
+
+def _device_is_client(server_list: tuple[str, ...], ctx: Context) -> bool:
+    if _CLIENT_MARK in ctx.flags:
+        return True
+    return any(n in _OPENSSH_SERVER_ONLY for n in server_list)
+
+
+def _finding(m: re.Match[str], ctx: Context, platform: str, program: str) -> Finding:
+    client, server = offer_tuple(m["client"]), offer_tuple(m["server"])
+    pieces = offer_fragments(m["client"]) + offer_fragments(m["server"])
+    extra: dict[str, object] = {"platform": platform}
+    if pieces:
+        extra.update(offer_incomplete=True, offer_fragments=list(pieces))
+    category = category_from_words(m["what"].replace(BREAK, ""))
+    if _device_is_client(server, ctx):
+        host, port = ctx.peer or (None, None)
+        extra["peer_role"] = "server"
+        return negotiation(category, server, reported_by="cisco-client", side="client", program=f"{program} (as client)",
+                           our_offer=client, host=host, port=port, evidence=m.group(0), extra=extra)
+    extra["peer_role"] = "client"
+    return negotiation(category, client, reported_by="cisco", side="server", program=program, our_offer=server,
+                       evidence=m.group(0), extra=extra)
+
+
+@register("cisco-ios-no-match", "o matching", _IOS, family="cisco")
 def _ios(m: re.Match[str], ctx: Context) -> Finding | None:
-    return negotiation(category_from_words(m["what"]), offer_tuple(m["client"]), reported_by="cisco", side="server",
-                       program="Cisco IOS", our_offer=offer_tuple(m["server"]), evidence=m.group(0),
-                       extra={"peer_role": "client", "platform": "ios"})
+    return _finding(m, ctx, "ios", "Cisco IOS")
 
 
 @register("cisco-xr-no-match", "SECURITY-SSHD",
           r"%SECURITY-SSHD-\d-\w+ ?: no matching (?P<what>[\w ]+?) found: client (?P<client>.+?), server (?P<server>\S+)",
           family="cisco")
 def _xr(m: re.Match[str], ctx: Context) -> Finding | None:
-    return negotiation(category_from_words(m["what"]), offer_tuple(m["client"]), reported_by="cisco", side="server",
-                       program="Cisco IOS XR", our_offer=offer_tuple(m["server"]), evidence=m.group(0),
-                       extra={"peer_role": "client", "platform": "ios-xr"})
+    return _finding(m, ctx, "ios-xr", "Cisco IOS XR")
+
+
+@register("cisco-client-aborted", "aborted: error status",
+          r"\[Connection to (?P<host>\S+?) aborted: error status \d+\]", family="cisco")
+def _aborted(m: re.Match[str], ctx: Context) -> Finding | None:
+    # What the IOS ssh client prints when its own connection fails: the device is the client.
+    ctx.flags.add(_CLIENT_MARK)
+    host = host_of(m["host"])
+    if host is not None:
+        ctx.peer = (host, None)
+    return None
+
+
+@register("cisco-exec-ssh", "ssh",
+          r"^[\w.-]+[#>]\s*(?:ssh\s(?:\s*-\w+(?:\s+(?!-)\S+)?)*\s*(?:\w+@)?(?P<host>[\w.:-]+)\s*$"
+          r"|copy\s+\S+\s+(?:scp|sftp)://(?:[^@/\s]+@)?(?P<host2>[^/:\s]+)"
+          r"|copy\s+(?:scp|sftp)://(?:[^@/\s]+@)?(?P<host3>[^/:\s]+))", family="cisco")
+def _exec_ssh(m: re.Match[str], ctx: Context) -> Finding | None:
+    # An IOS exec prompt running ssh or copy scp:/sftp: — the device connects out, as a client.
+    ctx.flags.add(_CLIENT_MARK)
+    host = host_of(m["host"] or m["host2"] or m["host3"])
+    if host is not None:
+        ctx.peer = (host, 22)
+    return None

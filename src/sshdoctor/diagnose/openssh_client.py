@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import re
 
-from sshdoctor.diagnose.common import category_from_words, host_of, negotiation, offer_tuple, port_of, simple
+from sshdoctor.diagnose.common import (
+    category_from_words,
+    host_of,
+    negotiation,
+    offer_fragments,
+    offer_tuple,
+    peer_extra,
+    port_of,
+    simple,
+)
 from sshdoctor.diagnose.registry import Context, register
+from sshdoctor.diagnose.text import register_wrapped
 from sshdoctor.model import Category, Finding
 
 FAMILY = "openssh-client"
 PROGRAM = "The OpenSSH client"
 
-_SERVER_MARK = re.compile(r"\[preauth\]|\bsshd(?:-session)?\[\d+\]:|\bsshd(?:-session)?:\s")
+# sshd's lines, however they were logged: syslog/journal ("sshd[123]:", "[preauth]"), sshd -E or the Windows
+# Event Viewer ("sshd: ", Cygwin's "sshd: PID 123: "), Win32-OpenSSH's sshd.log ("5468 10:22:00 356 ",
+# "9584 2020-06-01 17:10:25.656 "), Nexus ("dcos_sshd[123]"), and "fatal: ", which ssh prints only to syslog.
+_SERVER_MARK = re.compile(
+    r"\[preauth\]|\b(?:dcos_)?sshd(?:-session)?\[\d+\]:|\bsshd(?:-session)?:\s|\bfatal: |"
+    r"^\d{2,6} (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d[.: ]\d{3} "
+)
 
 
 def server_line(line: str) -> bool:
@@ -25,34 +41,68 @@ def server_line(line: str) -> bool:
     return _SERVER_MARK.search(line) is not None
 
 
+def from_server(line: str, ctx: Context) -> bool:
+    """Whether a line is sshd's: by its own marks, or because the text is a server log
+    (a ``Connection from … on …`` line came first, or a Windows Event Viewer entry headed ``sshd``)."""
+    return server_line(line) or ctx.last_client is not None or "server-log" in ctx.flags
+
+
+_OFFER = r"(?P<offer>[^\s\[,]*(?:, ?[^\s\[,]*)*)"
 NEGOTIATE = (
-    r"Unable to negotiate with (?P<host>\S+?)(?: port (?P<port>\d+))?: no matching (?P<what>[\w ]+?) found\."
-    r" Their offer: (?P<offer>[^\s\[]*)"
+    r"Unable to negotiate with (?:(?P<host><[^>]{1,40}>|\S+?)\s*)?(?:port (?P<port><[^>]{1,20}>|\S+?)\s*)?:"
+    r" no matching (?P<what>[\w ]+?) found\.?(?: (?:[Tt]heir|They) offer: ?" + _OFFER + ")?"
 )
+
+# Terminals and mail clients wrap the long line; it is whole once the offer (or sshd's [preauth]) is there.
+register_wrapped("Unable to negotiate with", r"(?:[Tt]heir|They) offer: ?\S|\[preauth\]", max_lines=4)
+
+
+def offer_extra(offer: str | None) -> dict[str, object]:
+    """``offer_fragments`` for a finding, when a break or the paste left pieces that are not whole names."""
+    pieces = offer_fragments(offer)
+    return {"offer_incomplete": True, "offer_fragments": list(pieces)} if pieces else {}
 
 
 @register("openssh-unable-to-negotiate", "Unable to negotiate with", NEGOTIATE, family=FAMILY)
 def _negotiate(m: re.Match[str], ctx: Context) -> Finding | None:
-    if server_line(m.string):
+    if from_server(m.string, ctx):
         return None  # openssh_server handles the sshd form, where the offer is the client's
+    extra = {"proxy": True} if m["host"] == "UNKNOWN" else {}
+    extra.update(peer_extra(m["host"], m["port"]))
+    extra.update(offer_extra(m["offer"]))
     return negotiation(
-        category_from_words(m["what"]), offer_tuple(m["offer"]), reported_by=FAMILY, side="client",
-        program=PROGRAM, host=host_of(m["host"]), port=port_of(m["port"]), evidence=m.group(0),
-        extra={"proxy": True} if m["host"] == "UNKNOWN" else None,
+        category_from_words(m["what"]), offer_tuple(m["offer"]) if m["offer"] is not None else None,
+        reported_by=FAMILY, side="client", program=PROGRAM, host=host_of(m["host"]), port=port_of(m["port"]),
+        evidence=m.group(0), extra=extra or None,
     )
 
 
+@register("openssh-no-matching-offer", " offer:",
+          r"(?<!: )\bno matching (?P<what>key exchange method|host key type|host key|cipher|MAC|compression method)"
+          r" found\.? (?:[Tt]heir|They) offer: ?" + _OFFER, flags=re.IGNORECASE, family=FAMILY)
+def _bare(m: re.Match[str], ctx: Context) -> Finding | None:
+    # The message without its "Unable to negotiate with HOST port N:" head, as people often quote it.
+    if "Unable to negotiate" in m.string:
+        return None
+    side = "server" if from_server(m.string, ctx) else "client"
+    host, port = ctx.peer if side == "client" and ctx.peer else (None, None)
+    return negotiation(category_from_words(m["what"]), offer_tuple(m["offer"]), reported_by=f"openssh-{side}",
+                       side=side, program=PROGRAM if side == "client" else "sshd", host=host, port=port,
+                       evidence=m.group(0), extra=offer_extra(m["offer"]) or None)
+
+
+_CISCO_DEBUG = re.compile(r"\bSSH2? \d+: ")
 _LEGACY_WORDS = {"cipher": Category.CIPHER, "mac": Category.MAC, "comp": Category.COMPRESSION}
 
 
 @register("openssh-legacy-no-matching", "no matching",
-          r"no matching (?P<what>cipher|mac|comp) found: client (?P<client>\S+) server (?P<server>\S+)",
+          r"no matching (?P<what>cipher|mac|comp) found: client (?P<client>.+?) server (?P<server>\S+)",
           family=FAMILY)
 def _legacy(m: re.Match[str], ctx: Context) -> Finding | None:
-    if "%SSH" in m.string or "SECURITY-SSHD" in m.string:
+    if "%SSH" in m.string or "SECURITY-SSHD" in m.string or _CISCO_DEBUG.search(m.string):
         return None  # Cisco's wording looks the same; cisco.py reads it
     category = _LEGACY_WORDS[m["what"]]
-    if server_line(m.string):
+    if from_server(m.string, ctx):
         return negotiation(category, offer_tuple(m["client"]), reported_by="openssh-server", side="server",
                            program="sshd (before 7.0)", our_offer=offer_tuple(m["server"]), evidence=m.group(0))
     host, port = ctx.peer or (None, None)
@@ -79,8 +129,12 @@ def _legacy_hostkey(m: re.Match[str], ctx: Context) -> Finding | None:
 @register("openssh-connecting", "Connecting to",
           r"debug1: Connecting to (?P<name>\S+) \[(?P<addr>[^\]]+)\] port (?P<port>\d+)", family=FAMILY)
 def _connecting(m: re.Match[str], ctx: Context) -> Finding | None:
-    ctx.peer = (m["addr"], port_of(m["port"]))
-    ctx.aliases[m["name"]] = m["addr"]
+    addr = host_of(m["addr"])
+    if addr is None:
+        return None  # "Connecting to X.X.X.X [X.X.X.X]": the paste hid the address
+    ctx.peer = (addr, port_of(m["port"]))
+    if host_of(m["name"]) is not None:
+        ctx.aliases[m["name"]] = addr
     return None
 
 
@@ -101,9 +155,10 @@ _SERVER_CLOSED = ("A client opened a TCP connection and closed it before its SSH
 @register("openssh-banner-closed", "Connection closed by remote host",
           r"(?:kex|ssh)_exchange_identification: Connection closed by remote host", family=FAMILY)
 def _banner_closed(m: re.Match[str], ctx: Context) -> Finding | None:
-    if ctx.last_client is not None or server_line(m.string):
+    if from_server(m.string, ctx):
         # sshd logs the same words (kex.c is shared); its log names the client a line earlier.
         host, port = ctx.last_client or (None, None)
+        host = host_of(host)
         return simple("banner-exchange-closed", _SERVER_CLOSED, reported_by="openssh-server", host=host,
                       evidence=m.group(0), extra={"peer_role": "client", "client_port": port} if host else None)
     return simple("banner-exchange-closed", _BANNER_CLOSED, reported_by=FAMILY, evidence=m.group(0))
@@ -112,7 +167,9 @@ def _banner_closed(m: re.Match[str], ctx: Context) -> Finding | None:
 @register("openssh-connection-to", "Connection to ",
           r"^(?:banner exchange: )?Connection to (?P<host>\S+) port (?P<port>\d+)", family=FAMILY)
 def _connection_to(m: re.Match[str], ctx: Context) -> Finding | None:
-    ctx.peer = (m["host"], port_of(m["port"]))
+    host = host_of(m["host"])
+    if host is not None:
+        ctx.peer = (host, port_of(m["port"]))
     return None
 
 
@@ -122,6 +179,8 @@ def _connection_to(m: re.Match[str], ctx: Context) -> Finding | None:
 def _reset(m: re.Match[str], ctx: Context) -> Finding | None:
     if server_line(m.string):
         return None
+    if m["host"] is not None and host_of(m["host"]) is not None:
+        ctx.peer = (host_of(m["host"]) or m["host"], port_of(m["port"]))
     during_banner = "exchange_identification" in m.group(0)
     text = (
         "The connection was reset (a TCP RST) "
@@ -132,6 +191,21 @@ def _reset(m: re.Match[str], ctx: Context) -> Finding | None:
     )
     return simple("connection-reset", text, reported_by=FAMILY, host=host_of(m["host"]), port=port_of(m["port"]),
                   evidence=m.group(0))
+
+
+@register("openssh-banner-refused", "banner line",
+          r"(?:kex|ssh)_exchange_identification: banner line \d+: (?P<why>Exceeded MaxStartups|Not allowed at this time)",
+          family=FAMILY)
+def _banner_refused(m: re.Match[str], ctx: Context) -> Finding | None:
+    # sshd writes these words before it closes a connection it will not serve (sshd.c drop_connection, 8.x on;
+    # the penalty text from 9.8); ssh shows them at -v.
+    from sshdoctor.diagnose.openssh_server import MAXSTARTUPS_EXTRA, MAXSTARTUPS_TEXT, PENALTY_TEXT
+
+    host, port = ctx.peer or (None, None)
+    if m["why"] == "Exceeded MaxStartups":
+        return simple("max-startups", MAXSTARTUPS_TEXT, reported_by=FAMILY, host=host, port=port,
+                      evidence=m.group(0), extra=dict(MAXSTARTUPS_EXTRA))
+    return simple("penalty", PENALTY_TEXT, reported_by=FAMILY, host=host, port=port, evidence=m.group(0))
 
 
 @register("openssh-banner-invalid", "invalid characters",

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from sshdoctor.diagnose.common import category_from_words, host_of, negotiation, offer_tuple, port_of, simple
-from sshdoctor.diagnose.openssh_client import NEGOTIATE, server_line
+from sshdoctor.diagnose.common import category_from_words, host_of, negotiation, offer_tuple, peer_extra, port_of, simple
+from sshdoctor.diagnose.openssh_client import NEGOTIATE, from_server, offer_extra
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.model import Finding
 
@@ -42,17 +42,33 @@ def _client(host: str | None, port: int | None) -> dict[str, object]:
 
 @register("sshd-unable-to-negotiate", "Unable to negotiate with", NEGOTIATE, family=FAMILY)
 def _negotiate(m: re.Match[str], ctx: Context) -> Finding | None:
-    if not server_line(m.string):
+    if not from_server(m.string, ctx):
         return None
     host, port = host_of(m["host"]), port_of(m["port"])
-    return negotiation(category_from_words(m["what"]), offer_tuple(m["offer"]), reported_by=FAMILY, side="server",
-                       program="sshd", host=host, evidence=m.group(0), extra=_client(host, port))
+    extra = _client(host, port)
+    extra.update(peer_extra(m["host"], m["port"]))
+    extra.update(offer_extra(m["offer"]))
+    return negotiation(category_from_words(m["what"]), offer_tuple(m["offer"]) if m["offer"] is not None else None,
+                       reported_by=FAMILY, side="server", program="sshd", host=host, evidence=m.group(0),
+                       extra=extra)
+
+
+@register("sshd-event-viewer", "sshd", r"^sshd(?:-session)?$", family=FAMILY)
+def _event_viewer(m: re.Match[str], ctx: Context) -> Finding | None:
+    # A Windows Event Viewer entry copied as text puts the program's name on a line of its own.
+    ctx.flags.add("server-log")
+    return None
 
 
 @register("sshd-connection-from", "Connection from",
-          r"Connection from (?P<host>\S+) port (?P<port>\d+) on ", family=FAMILY)
+          r"Connection from (?P<host>\S+) port (?P<port>\S+) on ", family=FAMILY)
 def _connection(m: re.Match[str], ctx: Context) -> Finding | None:
-    peer = (m["host"], port_of(m["port"]))
+    ctx.flags.add("server-log")
+    host = host_of(m["host"])
+    if host is None:
+        ctx.last_client = None  # "Connection from <remote-ip> port …": the paste hid the address
+        return None
+    peer = (host, port_of(m["port"]))
     ctx.last_client = peer
     pid = _pid(m.string)
     if pid is not None:
@@ -110,33 +126,51 @@ _register_old = register(
     family=FAMILY)(_bad_banner)
 
 
+MAXSTARTUPS_TEXT = (
+    "sshd refused the connection before sending its banner because too many connections were still "
+    "unauthenticated: its MaxStartups limit (default 10:30:100, meaning from 10 pending connections on it drops "
+    "30% of new ones, rising to all of them at 100). The client sees 'kex_exchange_identification: Connection "
+    "closed by remote host' or 'read: Connection reset by peer' (with -v: 'banner line 0: Exceeded "
+    "MaxStartups'). This is not an algorithm problem. If the bursts are legitimate (CI, Ansible forks, many "
+    "parallel scp/rsync), raise the limit in sshd_config, e.g. 'MaxStartups 100:30:200' (and, from OpenSSH 8.5, "
+    "'PerSourceMaxStartups 10' so that one source cannot take every slot), check it with 'sshd -t' and reload "
+    "sshd; on the clients, reuse connections (ControlMaster auto, ControlPersist 10m) or open fewer at once. If "
+    "it is a brute-force wave, keep the limit and block the sources instead (fail2ban, a firewall rate limit); "
+    "a shorter LoginGraceTime frees slots sooner."
+)
+# The sshd_config change the text describes, for whoever renders fixes.
+MAXSTARTUPS_EXTRA: dict[str, object] = {"directive": "MaxStartups", "sshd_config": "MaxStartups 100:30:200",
+                                        "default": "10:30:100"}
+PENALTY_TEXT = (
+    "sshd (9.8 or later) refused the connection because this address is serving a PerSourcePenalties penalty "
+    "(earned by failed logins, crashes or connections that never authenticated). The client sees 'Connection "
+    "closed by remote host' or a reset (with -v: 'banner line 0: Not allowed at this time'). If the address is "
+    "legitimate (a NAT gateway, a CI runner), exempt it with PerSourcePenaltyExemptList in sshd_config, or fix "
+    "what earned the penalty."
+)
+
+
 @register("sshd-drop-connection", "drop connection #",
           r"drop connection #\d+ from \[(?P<host>[^\]]+)\]:(?P<port>\d+) on \[[^\]]*\]:\d+ (?P<why>.+)",
           family=FAMILY)
 def _drop(m: re.Match[str], ctx: Context) -> Finding | None:
-    host, port = m["host"], port_of(m["port"])
+    host, port = host_of(m["host"]), port_of(m["port"])
     why = m["why"].strip()
-    if why.lower().startswith("past maxstartups"):
-        text = ("sshd dropped a new connection because too many were still unauthenticated (MaxStartups). "
-                "The client sees 'kex_exchange_identification: Connection closed by remote host'. Causes: a "
-                "brute-force wave, or legitimate bursts (automation opening many sessions): raise MaxStartups "
-                "(e.g. 100:30:200) or let clients reuse connections (ControlMaster).")
-        return simple("max-startups", text, reported_by=FAMILY, host=host, evidence=m.group(0),
-                      extra=_client(host, port))
-    text = (f"sshd (9.8 or later) refused a connection from this address because it is serving a "
-            f"PerSourcePenalties penalty ({why}). The client sees 'Connection closed by remote host' or a reset. "
-            "If the address is legitimate (a NAT gateway, a CI runner), exempt it with "
-            "PerSourcePenaltyExemptList or fix what earned the penalty.")
-    return simple("penalty", text, reported_by=FAMILY, host=host, evidence=m.group(0),
+    if "maxstartups" in why.lower():
+        return simple("max-startups", MAXSTARTUPS_TEXT, reported_by=FAMILY, host=host, evidence=m.group(0),
+                      extra={**_client(host, port), **MAXSTARTUPS_EXTRA})
+    return simple("penalty", PENALTY_TEXT, reported_by=FAMILY, host=host, evidence=m.group(0),
                   extra={**_client(host, port), "reason": why})
 
 
 @register("sshd-maxstartups-throttling", "MaxStartups throttling",
-          r"(?:beginning|in) MaxStartups throttling", family=FAMILY)
+          r"(?P<state>beginning|in|exited) MaxStartups throttling(?: after (?P<after>[\d:]+), (?P<n>\d+) connections? "
+          r"dropped)?", family=FAMILY)
 def _throttle(m: re.Match[str], ctx: Context) -> Finding | None:
-    text = ("sshd started dropping unauthenticated connections at random (MaxStartups start:rate:full). "
-            "Clients see 'Connection closed by remote host' during the banner exchange.")
-    return simple("max-startups", text, reported_by=FAMILY, evidence=m.group(0))
+    extra: dict[str, object] = dict(MAXSTARTUPS_EXTRA)
+    if m["n"] is not None:
+        extra.update(dropped=int(m["n"]), duration=m["after"])
+    return simple("max-startups", MAXSTARTUPS_TEXT, reported_by=FAMILY, evidence=m.group(0), extra=extra)
 
 
 @register("sshd-penalise", "penalty of",

@@ -42,7 +42,9 @@ MAX_ADDRESSES = 50_000  # per failure group; beyond this addresses are folded in
 MAX_GROUPS = 1_000
 CHUNK = 1 << 22
 
-_SYSLOG = re.compile(r"\b(?:sshd(?:-session)?|dropbear)\[\d+\]:|\[preauth\]|^\[\d+\] \w{3} [ \d]\d \d\d:\d\d:\d\d ")
+# syslog/journal lines, Dropbear's, and Win32-OpenSSH's sshd.log ("5468 10:22:00 356 …", "9584 2020-06-01 17:10:25.656 …").
+_SYSLOG = re.compile(r"\b(?:sshd(?:-session)?|dropbear)\[\d+\]:|\[preauth\]|^\[\d+\] \w{3} [ \d]\d \d\d:\d\d:\d\d "
+                     r"|^\d{2,6} (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d[.: ]\d{3} |\bsshd(?:-session)?: PID \d+: ")
 
 
 def looks_like_server_log(lines: Iterable[str]) -> bool:
@@ -266,6 +268,8 @@ def summarise_log(lines: Iterable[str]) -> LogSummary:
         summary.bytes += len(line)
         for f in explainer.feed(line):
             summary.add(f)
+    for f in explainer.flush():
+        summary.add(f)
     return summary
 
 
@@ -337,7 +341,8 @@ def _add_counts(summary: LogSummary, finding: Finding, counts: dict[bytes, int])
 def summarise_stream(stream: IO[bytes], *, head: bytes = b"", chunk_size: int = CHUNK) -> LogSummary:
     """Summarise a binary stream of server-log lines; memory stays bounded whatever its size."""
     summary = LogSummary()
-    explainer = Explainer(families=SERVER_FAMILIES, names=SERVER_NAMES, keep=False)
+    # Only picked-out lines reach the explainer, so a line cannot be continued by the next one it sees.
+    explainer = Explainer(families=SERVER_FAMILIES, names=SERVER_NAMES, keep=False, join=False)
     fast = _Fast()
     rest = head
     while True:

@@ -225,7 +225,7 @@ _IDENT_CAUSES = {
         Cause("sshd crashes when it starts a session (bad host key, broken config)", "on the server: sudo sshd -t; "
               "journalctl -u ssh -n 50"),
     ],
-    "connection-reset": [Cause("a middlebox or sshd reset the connection", "on the server: journalctl -u ssh -n 50")],
+
     "banner-timeout": [
         Cause("sshd is overloaded or waiting on slow DNS (UseDNS)", "on the server: journalctl -u ssh -n 50; "
               "grep -i usedns /etc/ssh/sshd_config"),
@@ -236,6 +236,11 @@ _IDENT_CAUSES = {
     "pre-banner-flood": [Cause("a tarpit (endlessh) or a misbehaving server", "nc HOST PORT | head")],
     "tarpit": [Cause("a tarpit (endlessh and the like) answers on this port, not sshd", "nc HOST PORT | head")],
 }
+
+
+# A close at once is as often a reset (the kernel resets when sshd closes unread data): same causes.
+_IDENT_CAUSES["connection-reset"] = [*_IDENT_CAUSES["closed-before-banner"],
+                                     Cause("a middlebox reset the connection", "on the server: journalctl -u ssh -n 50")]
 
 
 def _ident_and_negotiation(check: Checkup, fix: FixReport) -> None:

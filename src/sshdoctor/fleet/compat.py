@@ -68,36 +68,31 @@ def _padded(version: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def find_profile(spec: str) -> tuple[Profile, str | None] | None:
-    """The profile a name means, and a note when it is the nearest earlier release.
+    """The profile a name means, and a note when it is not that profile's own id.
 
-    ``openssh-7.4``, ``OpenSSH_7.4p1`` and ``openssh 7.4`` are exact; a
-    release the catalog lacks (``cisco-ios-15.2``, ``paramiko-3.4.1``)
-    falls back to the newest profiled release at or below it. A name of a
-    known implementation with no release at or below raises; anything else
-    returns None (it may be a host name).
+    ``openssh-7.4``, ``OpenSSH_7.4p1`` and ``openssh 7.4`` are exact, and so
+    are distribution builds (``debian-12``, ``rhel-9-legacy``; ``rocky-9``
+    is ``rhel-9``). A release the catalog lacks (``cisco-ios-15.2``,
+    ``paramiko-3.4.1``) falls back to the newest profiled release at or
+    below it; the software version a client sends (``libssh2_1.10.0``,
+    ``SSH-2.0-Go``, ``OpenSSH_8.9p1 Ubuntu-3ubuntu0.10``) means that
+    implementation's (or distribution's) nearest profile, and the note says
+    which. A known implementation with no release at or below raises;
+    anything else returns None (it may be a host name). The mapping itself
+    is :func:`sshdoctor.catalog.identify.resolve`.
     """
+    # Imported here so that this function stays the only part of the module
+    # that knows the catalog's identification rules.
+    from sshdoctor.catalog.identify import NoProfileAtOrBelow, is_identification, resolve
+
     exact = get_profile(spec)
-    if exact is not None:
+    if exact is not None and not is_identification(spec):
         return exact, None
-    parsed = _versioned(spec)
-    if parsed is None:
-        return None
-    impl = parsed[0].replace("_", "-").replace(" ", "-")
-    releases = sorted((p for p in all_profiles().values() if p.implementation == impl), key=lambda p: p.version_key())
-    if not releases:
-        return None
-    want = _padded(tuple(int(x) for x in re.findall(r"\d+", parsed[1])))
-    same = [p for p in releases if _padded(p.version_key()) == want]  # 5.1 is 5.1.0
-    if same:
-        return same[0], None
-    # "cisco-iosxe-17" means the 17.x line when only 17.11 is profiled.
-    line = [p for p in releases if p.version.startswith(parsed[1] + ".")]
-    nearest = line[-1] if line else profile_for_software(impl, parsed[1])
-    if nearest is None:
-        raise CompatUsageError(f"no profile for {spec}: the oldest {releases[0].name} release in the catalog is "
-                               f"{releases[0].id} (sshdoctor compat --list)")
-    which = f"its newest {parsed[1]}.x release" if line else "the nearest earlier release"
-    return nearest, f"the catalog has no {releases[0].name} {parsed[1]}; using {which}, {nearest.id}"
+    try:
+        found = resolve(spec)
+    except NoProfileAtOrBelow as err:
+        raise CompatUsageError(str(err)) from None
+    return (found.profile, found.note) if found is not None else None
 
 
 def profile_client_model(prof: Profile) -> ClientModel:

@@ -6,7 +6,10 @@ supports and uses by default. The checks themselves are pure and live in
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +112,94 @@ def read_config(
     kind: Flavour = flavour or detect_flavour(name, data)
     tree = load_tree(name, flavour=kind, user_config=is_user_config(name), include_base=include_base)
     return tree, kind
+
+
+# "FILE line N: Bad configuration option: x", "FILE: line N: …", sshd's "FILE line N: Directive 'x' is not allowed …".
+_REJECT = re.compile(r"^(?P<file>.+?):? line (?P<line>\d+): (?P<what>.+)$")
+
+
+def _sshd_binary() -> str | None:
+    for path in (os.environ.get("SSHDOCTOR_SSHD"), shutil.which("sshd"), "/usr/sbin/sshd", "/usr/local/sbin/sshd"):
+        if path and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def program_verdict(path: str, flavour: Flavour) -> dict[tuple[str, int], str] | None:
+    """Run the program that reads the file (``ssh -G -F FILE``, ``sshd -t -f FILE``) and
+    collect the lines it rejects; None when that program is not here to ask."""
+    name = expand_user(path)
+    if flavour == "ssh":
+        from sshdoctor.local.errors import LocalError
+        from sshdoctor.local.sshbin import run_ssh
+
+        try:
+            out = run_ssh(["-G", "-F", name, "--", "sshdoctor-lint.invalid"])
+        except LocalError:
+            return None
+        text, code = out.stderr, out.returncode
+    else:
+        binary = _sshd_binary()
+        if binary is None:
+            return None
+        try:
+            proc = subprocess.run([binary, "-t", "-f", name], capture_output=True, text=True, timeout=20,
+                                  stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        text, code = proc.stderr, proc.returncode
+    rejected: dict[tuple[str, int], str] = {}
+    if code == 0:
+        return rejected
+    for line in text.splitlines():
+        m = _REJECT.match(line.strip())
+        # Deprecated and compiled-out options are warnings: the program goes on.
+        if m is None or any(w in m["what"] for w in ("terminating", "Deprecated option", "Unsupported option")):
+            continue
+        where = (os.path.abspath(m["file"]) if os.path.exists(m["file"]) else m["file"], int(m["line"]))
+        rejected.setdefault(where, m["what"].strip())
+    return rejected
+
+
+def form_checker(flavour: Flavour) -> Callable[[str, str, str], bool | None] | None:
+    """A check of "FORM gives the same algorithms as VALUE" by the real program, or None when it cannot run."""
+    if flavour == "ssh":
+        from sshdoctor.local.errors import LocalError
+        from sshdoctor.local.sshbin import run_ssh
+
+        def lists(directive: str, value: str) -> list[str] | None:
+            args = ["-G", "-F", "/dev/null", *(["-o", f"{directive}={value}"] if value else []), "--", "sshdoctor.invalid"]
+            try:
+                out = run_ssh(args)
+            except LocalError:
+                return None
+            return _printed(out.stdout, directive) if out.returncode == 0 else None
+    else:
+        binary = _sshd_binary()
+        if binary is None:
+            return None
+
+        def lists(directive: str, value: str) -> list[str] | None:
+            args = [binary, "-T", "-f", "/dev/null", *(["-o", f"{directive}={value}"] if value else [])]
+            try:
+                proc = subprocess.run(args, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+            except (OSError, subprocess.TimeoutExpired):
+                return None
+            return _printed(proc.stdout, directive) if proc.returncode == 0 else None
+
+    def same(directive: str, value: str, form: str) -> bool | None:
+        want, got = lists(directive, value), lists(directive, form)
+        if want is None or got is None or sorted(want) != sorted(got):
+            return None
+        return want == got
+
+    return same
+
+
+def _printed(output: str, directive: str) -> list[str] | None:
+    key = directive.lower()
+    for line in output.splitlines():
+        name, _, value = line.partition(" ")
+        if name.lower() == key:
+            return [n for n in value.split(",") if n]
+    return None
