@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sshdoctor.diagnose.common import host_of, port_of, simple
+from sshdoctor.diagnose.common import host_of, peer_extra, port_of, simple
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.model import Finding
 
@@ -34,9 +34,11 @@ def _connect(m: re.Match[str], ctx: Context) -> Finding | None:
     why = m["why"]
     kind = ("connection-refused" if why == "Connection refused"
             else "connection-timeout" if "timed out" in why else "no-route")
-    ctx.peer = (m["host"], port_of(m["port"]))
-    return simple(kind, NETWORK_TEXT[kind], reported_by=FAMILY, host=m["host"], port=port_of(m["port"]),
-                  evidence=m.group(0))
+    host = host_of(m["host"])
+    if host is not None:
+        ctx.peer = (host, port_of(m["port"]))
+    return simple(kind, NETWORK_TEXT[kind], reported_by=FAMILY, host=host, port=port_of(m["port"]),
+                  evidence=m.group(0), extra=peer_extra(m["host"], m["port"]) or None)
 
 
 @register("openssh-resolve", "Could not resolve hostname",
@@ -49,15 +51,16 @@ def _resolve(m: re.Match[str], ctx: Context) -> Finding | None:
                if temporary else "The name does not exist as written: check for a typo, a missing domain, or "
                "a Host alias in ~/.ssh/config that should carry a HostName line. ")
             + "This happens before any connection; algorithms play no part.")
-    return simple("unresolved-host", text, reported_by=FAMILY, host=m["host"], evidence=m.group(0),
-                  extra={"reason": why})
+    return simple("unresolved-host", text, reported_by=FAMILY, host=host_of(m["host"]), evidence=m.group(0),
+                  extra={"reason": why, **peer_extra(m["host"])})
 
 
 @register("openssh-closed-by", "Connection closed by",
           r"^Connection closed by (?P<host>\S+) port (?P<port>\d+)\s*$", family=FAMILY)
 def _closed_by(m: re.Match[str], ctx: Context) -> Finding | None:
     if m["host"] != "UNKNOWN":
-        ctx.peer = (m["host"], port_of(m["port"]))
+        if host_of(m["host"]) is not None:
+            ctx.peer = (m["host"], port_of(m["port"]))
         return None
     text = ("ssh was talking through a ProxyCommand or ProxyJump (that is why the peer is 'UNKNOWN port "
             "65535'), and that proxy closed the connection. The target itself may be fine: the jump host refused "

@@ -67,7 +67,7 @@ def offer_extra(offer: str | None) -> dict[str, object]:
 def _negotiate(m: re.Match[str], ctx: Context) -> Finding | None:
     if from_server(m.string, ctx):
         return None  # openssh_server handles the sshd form, where the offer is the client's
-    extra = {"proxy": True} if m["host"] == "UNKNOWN" else {}
+    extra: dict[str, object] = {"proxy": True} if m["host"] == "UNKNOWN" else {}
     extra.update(peer_extra(m["host"], m["port"]))
     extra.update(offer_extra(m["offer"]))
     return negotiation(

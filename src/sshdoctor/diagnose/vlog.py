@@ -64,8 +64,12 @@ class VlogReader:
     def feed(self, line: str) -> None:
         """Look at one cleaned line (cheap for lines that are not debug output)."""
         if not line.startswith("debug"):
-            self._current = None
-            return
+            # sshd's debug lines come behind a log prefix ("sshd[812]: ", Win32-OpenSSH's "5468 10:22:00 356 ").
+            at = line.find(" debug", 0, 120)
+            if at == -1 or not line.startswith(("debug1: ", "debug2: ", "debug3: "), at + 1):
+                self._current = None
+                return
+            line = line[at + 1:]
         if line.startswith("debug1: Remote protocol version"):
             m = _SOFTWARE.match(line)
             if m:

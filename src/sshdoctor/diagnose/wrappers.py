@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from sshdoctor.diagnose.common import simple
+from sshdoctor.diagnose.common import host_of, port_of, simple
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.model import Finding
 
@@ -76,3 +76,14 @@ def _ansible_msg(m: re.Match[str], ctx: Context) -> list[Finding] | None:
     if ctx.via != "ansible":
         return None
     return _inner(m.string, ctx, ctx.via_host) or None
+
+
+@register("java-connecting", "Connecting to ",
+          r"\bConnecting to (?P<host>[^\s\[]+) port (?P<port>\d+)\b", family="java")
+def _java_connecting(m: re.Match[str], ctx: Context) -> Finding | None:
+    # JSch's and Apache MINA's loggers ("INFO com.jcraft.jsch.JSch - Connecting to HOST port 22") name the peer
+    # before the exception and its stack trace; OpenSSH's own line has "[address]" and is read elsewhere.
+    host = host_of(m["host"])
+    if host is not None:
+        ctx.peer = (host, port_of(m["port"]))
+    return None
