@@ -98,6 +98,7 @@ func connect(host, port string) clientResult {
 		},
 		Timeout: connectionTimeout,
 	}
+	customizeClient(config)
 	c, chans, reqs, err := ssh.NewClientConn(conn, addr, config)
 	res := clientResult{OK: hostKeySeen, Chosen: clientChosen(c), Ident: conn.ident()}
 	if err != nil {
@@ -198,6 +199,7 @@ func runServer(args []string) int {
 		}
 		config.AddHostKey(signer)
 	}
+	customizeServer(config)
 	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", args[0]))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
