@@ -233,12 +233,16 @@ def _release_for(impl: str, pattern: str, software: str, text: str) -> Resolutio
 
 
 def _shared_idents(text: str) -> str:
-    """A note naming the distribution builds that send exactly this string but that it cannot tell apart."""
+    """A note naming the distribution builds that send exactly this string, which a banner cannot tell apart."""
     same = sorted(p.id for p in distribution_profiles().values() if p.banner_patterns[:1] == (text,) and not p.identifies)
     if not same:
         return ""
-    return (f". The same string is sent by the distribution builds {', '.join(same)}, which a banner cannot tell "
-            "apart from upstream's: name one of those profiles to use that build")
+    # One name per build; its policy or program variants (rhel-9-legacy) share its prefix.
+    roots = [pid for pid in same if not any(pid.startswith(other + "-") for other in same if other != pid)]
+    variants = [pid for pid in same if pid not in roots]
+    shown = ", ".join(roots) + (f" (and their variants {', '.join(variants)})" if variants else "")
+    return (f". The banner does not say which build sends it: {shown} send the same string; "
+            "name that profile to use the distribution's build instead of upstream's")
 
 
 # ---------------------------------------------------------------- command-line names
@@ -318,7 +322,7 @@ def _point_release(spec: str) -> Resolution | None:
         pid = f"{dist}-{'.'.join(parts[:n])}{suffix}"
         if pid in profiles:
             prof = profiles[pid]
-            return Resolution(prof, f"{prof.distribution} {release} is profiled as its release line, {pid}")
+            return Resolution(prof, f"{spec.strip()} is profiled as its release line, {pid}")
     return None
 
 
