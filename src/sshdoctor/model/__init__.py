@@ -1,5 +1,6 @@
 """Frozen value types shared by every stage of the pipeline (no I/O here)."""
 
+from sshdoctor.model.action import Action, ActionKind, actions_json
 from sshdoctor.model.banner import Banner
 from sshdoctor.model.category import CHECK_ORDER_CLIENT, Category, Slot
 from sshdoctor.model.client import ClientModel
@@ -11,6 +12,8 @@ from sshdoctor.model.report import HostReport
 from sshdoctor.model.target import Target, TargetSyntaxError, parse_target
 
 __all__ = [
+    "Action",
+    "ActionKind",
     "CHECK_ORDER_CLIENT",
     "Banner",
     "Category",
@@ -24,5 +27,6 @@ __all__ = [
     "Slot",
     "Target",
     "TargetSyntaxError",
+    "actions_json",
     "parse_target",
 ]
