@@ -12,9 +12,9 @@ from sshdoctor.model.report import HostReport
 from sshdoctor.model.target import Target, TargetSyntaxError, parse_target
 
 __all__ = [
+    "CHECK_ORDER_CLIENT",
     "Action",
     "ActionKind",
-    "CHECK_ORDER_CLIENT",
     "Banner",
     "Category",
     "Change",
