@@ -87,27 +87,20 @@ async def connect(host: str, port: int) -> dict[str, Any]:
     result: dict[str, Any] = {"ok": False, "chosen": None, "error": None, "ident": None}
     done: defer.Deferred[None] = defer.Deferred()
     mark = len(ERRORS.texts)
-    factory = protocol.ClientFactory()
-
-    def build(addr: Any) -> Client:
-        client = Client()
-        client.result, client.done = result, done
-        client.factory = factory
-        return client
-
-    factory.buildProtocol = build  # type: ignore[method-assign]
     failed: list[str] = []
 
-    class Watch(protocol.ClientFactory):
+    class Factory(protocol.ClientFactory):
         def buildProtocol(self, addr: Any) -> Client:
-            return build(addr)
+            client = Client()
+            client.result, client.done, client.factory = result, done, self
+            return client
 
         def clientConnectionFailed(self, connector: Any, reason: Any) -> None:
             failed.append(reason.getErrorMessage())
             if not done.called:
                 done.callback(None)
 
-    connector = reactor.connectTCP(host, port, Watch(), timeout=TIMEOUT)  # type: ignore[attr-defined]
+    connector = reactor.connectTCP(host, port, Factory(), timeout=TIMEOUT)  # type: ignore[attr-defined]
     timer = reactor.callLater(TIMEOUT, lambda: (failed.append("timed out"), connector.disconnect()))  # type: ignore[attr-defined]
     await done
     if timer.active():

@@ -58,6 +58,11 @@ def clients() -> list[LabClient]:
     for version in ASYNCSSH:
         out.append(LabClient("asyncssh", version, (_python("asyncssh", version), str(HERE / "asyncssh_client.py")),
                              profile=f"asyncssh-{version}", reported_by="asyncssh", batch=True, parse=split_by_port))
+    for version in TWISTED:
+        # Twisted's only words for a failed negotiation are "couldn't match all kex parts": no category.
+        out.append(LabClient("twisted-conch", version, (_python("twisted", version), str(HERE / "twisted_client.py")),
+                             profile=f"twisted-conch-{version}", reported_by="twisted-conch", batch=True,
+                             parse=split_by_port, quirks=("no-category-in-message",)))
     return out
 
 
@@ -70,4 +75,7 @@ def servers() -> list[LabServer]:
     for version in ASYNCSSH:
         out.append(LabServer("asyncssh", version, f"asyncssh-{version}",
                              argv=(_python("asyncssh", version), str(HERE / "asyncssh_server.py"))))
+    for version in TWISTED:
+        out.append(LabServer("twisted-conch", version, f"twisted-conch-{version}",
+                             argv=(_python("twisted", version), str(HERE / "twisted_server.py"))))
     return out
