@@ -19,12 +19,12 @@ def _run(module: str) -> tuple[str, ...]:
 
 def clients() -> list[LabClient]:
     """ssh:connect with the ssh application's defaults."""
-    return [LabClient("erlang-ssh", "4.15.2", _run("sshdoctor_erl_client"), profile="erlang-ssh-4.15.2",
+    return [LabClient("erlang-ssh", "4.15.2", _run("sshdoctor_erl_client"), profile="erlang-ssh-4.15.2-debian12",
                       reported_by="erlang-ssh", variant="otp25-debian12", batch=True,
                       needs=(str(EBIN / "sshdoctor_erl_client.beam"),))]
 
 
 def servers() -> list[LabServer]:
     """ssh:daemon with the ssh application's defaults."""
-    return [LabServer("erlang-ssh", "4.15.2", "erlang-ssh-4.15.2", argv=_run("sshdoctor_erl_server"),
+    return [LabServer("erlang-ssh", "4.15.2", "erlang-ssh-4.15.2-debian12", argv=_run("sshdoctor_erl_server"),
                       variant="otp25-debian12", needs=(str(EBIN / "sshdoctor_erl_server.beam"),))]
