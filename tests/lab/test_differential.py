@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sshdoctor.fleet.examine import ClientSpec, examine
+from sshdoctor.host.examine import ClientSpec, examine
 from sshdoctor.lab.sshd import KEY_FOR_ALGORITHM, Sshd
 from sshdoctor.local.verify import run_ssh_check
 from sshdoctor.model import Category, Slot

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sshdoctor.fleet.examine import ClientSpec, examine
+from sshdoctor.host.examine import ClientSpec, examine
 from sshdoctor.local.verify import run_ssh_check
 from sshdoctor.model import Category, Slot
 

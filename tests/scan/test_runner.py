@@ -16,9 +16,9 @@ from bench.scan_responder import LEGACY, Responder
 
 from sshdoctor.fleet.analysis import HostResult
 from sshdoctor.fleet.clientside import ClientSide
-from sshdoctor.fleet.examine import ClientSpec
 from sshdoctor.fleet.runner import RunOptions, Scanner
 from sshdoctor.fleet.targets import TargetSpec
+from sshdoctor.host.examine import ClientSpec
 from sshdoctor.lab.ports import free_port
 from tests.scan.conftest import ROOT, jsonl
 

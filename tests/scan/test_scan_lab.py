@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sshdoctor.fleet.examine import ClientSpec, examine
+from sshdoctor.host.examine import ClientSpec, examine
 from sshdoctor.lab.asyncssh_server import AsyncsshServer
 from sshdoctor.lab.dropbear import Dropbear
 from sshdoctor.lab.ports import free_port

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from sshdoctor.cli.common import client_options, run_async, timeout_option
-from sshdoctor.fleet.checkup import checkup
-from sshdoctor.fleet.examine import ClientSpec
+from sshdoctor.host.checkup import checkup
+from sshdoctor.host.examine import ClientSpec
 
 
 @click.command()

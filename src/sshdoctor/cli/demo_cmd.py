@@ -19,8 +19,8 @@ def demo(keep: bool) -> None:
     what sshdoctor makes of it."""
     from rich.rule import Rule
 
-    from sshdoctor.fleet.examine import examine
-    from sshdoctor.fleet.fixhost import fix_host
+    from sshdoctor.host.examine import examine
+    from sshdoctor.host.fix import fix_host
     from sshdoctor.lab.asyncssh_server import AsyncsshServer
     from sshdoctor.local.sshbin import ssh_path
     from sshdoctor.report.fix_view import render_fix

@@ -129,7 +129,7 @@ def _probe(findings: list[Any], host: str | None, port: int | None, timeout: flo
     from sshdoctor.cli.common import run_async
     from sshdoctor.diagnose.common import negotiation
     from sshdoctor.diagnose.vlog import category_offer
-    from sshdoctor.fleet.examine import examine
+    from sshdoctor.host.examine import examine
 
     client_side = [f for f in findings if f.kind == "no-common-algorithm" and f.extra.get("side") != "server"]
     target_host = host or next((f.host for f in client_side if f.host), None)

@@ -7,8 +7,8 @@ import sys
 import click
 
 from sshdoctor.cli.common import fail, run_async, timeout_option
-from sshdoctor.fleet.examine import ClientSpec
-from sshdoctor.fleet.fixhost import fix_host
+from sshdoctor.host.examine import ClientSpec
+from sshdoctor.host.fix import fix_host
 
 EXIT_UNFIXABLE = 9
 EXIT_PLACEMENT = 7
@@ -59,7 +59,7 @@ def fix(target: str | None, port: int | None, config_file: str | None, ssh_optio
                                         offer_keys=offer_keys, verify=not no_verify))
     applied = None
     if apply_ and result.changes and result.plan is not None and result.plan.works:
-        from sshdoctor.fleet.applyfix import apply_fix
+        from sshdoctor.host.applyfix import apply_fix
 
         applied = run_async(lambda: apply_fix(result, path=config_file, dry_run=dry_run, client=client,
                                               timeout=timeout))
@@ -90,7 +90,7 @@ def fix(target: str | None, port: int | None, config_file: str | None, ssh_optio
 
 def _fix_group(hosts_file: str, pattern: str | None, config_file: str | None, client: ClientSpec, apply_: bool,
                dry_run: bool, as_json: bool, timeout: float) -> None:
-    from sshdoctor.fleet.applyfix import fix_group
+    from sshdoctor.fleet.groupfix import fix_group
 
     hosts = _read_hosts(hosts_file)
     if not hosts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sshdoctor.cli.common import client_options, fail, run_async, timeout_option
-from sshdoctor.fleet.examine import ClientSpec, examine
+from sshdoctor.host.examine import ClientSpec, examine
 
 
 @click.command()

@@ -65,7 +65,7 @@ def run(apply_: bool, config_file: str | None, timeout: float, command: tuple[st
     fix and run the command once more. Exit status: the command's own."""
     from sshdoctor.diagnose import explain_text
     from sshdoctor.diagnose.cmdline import destination
-    from sshdoctor.fleet.examine import ClientSpec
+    from sshdoctor.host.examine import ClientSpec
     from sshdoctor.report.terminal import console
 
     argv = list(command)
@@ -98,7 +98,7 @@ def run(apply_: bool, config_file: str | None, timeout: float, command: tuple[st
     port = dest.port if dest else negotiation[0].port
     if not host:
         raise SystemExit(code)
-    from sshdoctor.fleet.fixhost import fix_host
+    from sshdoctor.host.fix import fix_host
     from sshdoctor.report.fix_view import render_fix
 
     client = ClientSpec(config_file=config_file)
@@ -108,7 +108,7 @@ def run(apply_: bool, config_file: str | None, timeout: float, command: tuple[st
         if result.changes and not apply_:
             err.print("re-run with [bold]sshdoctor run --apply -- …[/bold] to write it and try again")
         raise SystemExit(code)
-    from sshdoctor.fleet.applyfix import apply_fix
+    from sshdoctor.host.applyfix import apply_fix
     from sshdoctor.report.fix_view import render_applied
 
     applied = run_async(lambda: apply_fix(result, path=config_file, dry_run=False, client=client, timeout=timeout))

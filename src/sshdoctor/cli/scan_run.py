@@ -15,10 +15,10 @@ from sshdoctor.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, fail
 from sshdoctor.fleet.analysis import HostResult, Observed, resolve_profiles
 from sshdoctor.fleet.clientside import ClientSide
 from sshdoctor.fleet.dedupe import Deduper
-from sshdoctor.fleet.examine import ClientSpec
 from sshdoctor.fleet.runner import RunOptions, Scanner, ScanStats
 from sshdoctor.fleet.summary import ScanSummary
 from sshdoctor.fleet.targets import TargetSpec
+from sshdoctor.host.examine import ClientSpec
 
 EXIT_LOCAL = 3
 EXIT_BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE

@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sshdoctor.fleet.examine import ClientSpec
 from sshdoctor.fleet.targets import TargetSpec
+from sshdoctor.host.examine import ClientSpec
 from sshdoctor.local.capture import ClientCapture
 from sshdoctor.local.clientmodel import compiled_defaults
 from sshdoctor.local.effective import Effective, effective

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sshdoctor.catalog.profiles import Profile, all_profiles, get_profile, profile_for_software
 from sshdoctor.catalog.software import identify
-from sshdoctor.fleet.examine import DEFAULT_CLIENT, ClientSpec
+from sshdoctor.host.examine import DEFAULT_CLIENT, ClientSpec
 from sshdoctor.local.capture import capture_proposal
 from sshdoctor.local.clientmodel import client_model
 from sshdoctor.local.effective import effective

@@ -40,8 +40,8 @@ from sshdoctor.fleet.analysis import (
     profile_outcomes,
 )
 from sshdoctor.fleet.clientside import ClientSide, Resolved
-from sshdoctor.fleet.examine import examine_resolved
 from sshdoctor.fleet.targets import TargetError, TargetSpec
+from sshdoctor.host.examine import examine_resolved
 from sshdoctor.local.errors import LocalError
 from sshdoctor.model import HostReport, Proposal, Target
 from sshdoctor.negotiate import negotiate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from sshdoctor.fleet.checkup import Checkup
+from sshdoctor.host.checkup import Checkup
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import console
 

@@ -7,8 +7,9 @@ from rich.table import Table
 from rich.text import Text
 
 from sshdoctor.catalog import algorithm
-from sshdoctor.fleet.applyfix import Applied, GroupFix
-from sshdoctor.fleet.fixhost import FixReport
+from sshdoctor.fleet.groupfix import GroupFix
+from sshdoctor.host.applyfix import Applied
+from sshdoctor.host.fix import FixReport
 from sshdoctor.model import Category
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import CATEGORY_TITLE, console, rating_text

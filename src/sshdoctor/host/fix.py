@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from sshdoctor.catalog.software import Software, identify
-from sshdoctor.fleet.examine import DEFAULT_CLIENT, ClientSpec, Examined, examine_resolved
+from sshdoctor.host.examine import DEFAULT_CLIENT, ClientSpec, Examined, examine_resolved
 from sshdoctor.local.capture import capture_proposal
 from sshdoctor.local.clientmodel import client_model
 from sshdoctor.local.errors import LocalError

@@ -13,8 +13,8 @@ import re
 import socket
 from dataclasses import dataclass, field
 
-from sshdoctor.fleet.examine import DEFAULT_CLIENT, ClientSpec, examine
-from sshdoctor.fleet.fixhost import FixReport, fix_host
+from sshdoctor.host.examine import DEFAULT_CLIENT, ClientSpec, examine
+from sshdoctor.host.fix import FixReport, fix_host
 from sshdoctor.local import health
 from sshdoctor.local.effective import Effective, effective
 from sshdoctor.local.errors import SshConfigError, SshMissing

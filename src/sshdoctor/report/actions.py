@@ -1,0 +1,67 @@
+"""The terminal form of advice: every :class:`~sshdoctor.model.Action` printed the same way.
+
+Copyable text is printed verbatim, one line at a time, with rich's soft
+wrap: rich never inserts a line break or cuts it, whatever the terminal
+width (a terminal that folds a long line visually still copies it as one).
+Each copyable line is indented by exactly ``INDENT``, which ssh_config,
+sshd_config, shells and device CLIs all ignore. Prose (titles, notes) may
+wrap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from sshdoctor.model import Action, ActionKind
+from sshdoctor.report.sanitize import printable
+
+INDENT = "    "
+
+_KIND_STYLE = {
+    ActionKind.COMMAND: "cyan",
+    ActionKind.SSH_CONFIG: "cyan",
+    ActionKind.SSHD_CONFIG: "cyan",
+    ActionKind.DEVICE: "cyan",
+    ActionKind.LIBRARY: "cyan",
+}
+
+
+def print_verbatim(out: Console, text: str, style: str = "cyan") -> None:
+    """Print copyable text: never wrapped, never cut, never marked up."""
+    for line in text.rstrip("\n").split("\n"):
+        out.print(Text(INDENT + line, style=style), soft_wrap=True, highlight=False, markup=False)
+
+
+def render_action(out: Console, action: Action, *, number: int | None = None) -> None:
+    """One action: its title (and where it goes), the text to copy, then what it costs and what proved it."""
+    head = Text(f"{number}. " if number is not None else "", style="bold")
+    head.append(printable(action.title), style="bold")
+    where = [w for w in (action.file, action.placement) if w]
+    if action.kind in (ActionKind.SSH_CONFIG, ActionKind.SSHD_CONFIG) and where:
+        head.append(f"  [{printable(' — '.join(where))}]", style="dim")
+    elif action.language and action.kind in (ActionKind.LIBRARY, ActionKind.DEVICE):
+        head.append(f"  [{printable(action.language)}]", style="dim")
+    out.print(head)
+    if action.replaces:
+        out.print(Text(f"{INDENT}(in place of: {printable(' / '.join(action.replaces))})", style="dim"))
+    if action.copyable:
+        print_verbatim(out, action.text, _KIND_STYLE.get(action.kind, "cyan"))
+    for note in action.notes:
+        out.print(Text(f"{INDENT}{printable(note)}", style="dim"))
+    if action.verified:
+        out.print(Text(f"{INDENT}✔ verified: {printable(action.verified)}", style="green"))
+    if action.risk:
+        out.print(Text(f"{INDENT}cost: {printable(action.risk)}", style="yellow"))
+
+
+def render_actions(out: Console, actions: Sequence[Action], *, heading: str | None = None, numbered: bool = False) -> None:
+    """Every action in order, under an optional heading."""
+    if not actions:
+        return
+    if heading:
+        out.print(Text(heading, style="bold"))
+    for n, action in enumerate(actions, start=1):
+        render_action(out, action, number=n if numbered else None)
