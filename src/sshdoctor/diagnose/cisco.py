@@ -23,11 +23,12 @@ server, as on routers and switches that users log in to.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from sshdoctor.diagnose.common import category_from_words, host_of, negotiation, offer_fragments, offer_tuple
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.diagnose.text import BREAK, register_wrapped
-from sshdoctor.model import Finding
+from sshdoctor.model import Category, Finding
 
 _GAP = f"[ {BREAK}]?"
 
@@ -53,10 +54,33 @@ _OPENSSH_SERVER_ONLY = frozenset({
 _CLIENT_MARK = "cisco-client"
 
 
-def _device_is_client(server_list: tuple[str, ...], ctx: Context) -> bool:
+@cache
+def _ios_names() -> frozenset[str]:
+    """Every name any IOS or IOS XE release in the catalog supports (loaded only when a Cisco message is seen)."""
+    from sshdoctor.catalog.profiles import all_profiles
+
+    names: set[str] = set()
+    for p in all_profiles().values():
+        if p.implementation in ("cisco-ios", "cisco-iosxe"):
+            for side in (p.supported, p.server, p.client):
+                for listed in (side.lists.values() if side else ()):
+                    names.update(listed)
+    return frozenset(names)
+
+
+def _device_is_client(category: Category | None, server_list: tuple[str, ...], ctx: Context) -> bool:
     if _CLIENT_MARK in ctx.flags:
         return True
-    return any(n in _OPENSSH_SERVER_ONLY for n in server_list)
+    if any(n in _OPENSSH_SERVER_ONLY for n in server_list):
+        return True
+    if category is None:
+        return False
+    # A "server" list with a name the catalog knows but no IOS release supports did not come from the device.
+    from sshdoctor.catalog import Rating, algorithm, is_pseudo
+
+    known = [n for n in server_list if not is_pseudo(n) and algorithm(category, n).rating is not Rating.UNKNOWN]
+    ios = _ios_names()
+    return bool(known) and any(n not in ios for n in known)
 
 
 def _finding(m: re.Match[str], ctx: Context, platform: str, program: str) -> Finding:
@@ -66,7 +90,7 @@ def _finding(m: re.Match[str], ctx: Context, platform: str, program: str) -> Fin
     if pieces:
         extra.update(offer_incomplete=True, offer_fragments=list(pieces))
     category = category_from_words(m["what"].replace(BREAK, ""))
-    if _device_is_client(server, ctx):
+    if _device_is_client(category, server, ctx):
         host, port = ctx.peer or (None, None)
         extra["peer_role"] = "server"
         return negotiation(category, server, reported_by="cisco-client", side="client", program=f"{program} (as client)",

@@ -54,7 +54,8 @@ def offer_tuple(text: str, sep: str = ",") -> tuple[str, ...]:
     engine joins the pieces with ``text.BREAK``) or that the paste hid is
     left out rather than guessed; :func:`offer_fragments` lists those.
     """
-    names = tuple(n.strip().strip("\"'") for n in text.split(sep))
+    # No name ends with a full stop: one there closes the sentence the list was quoted in.
+    names = tuple(n.strip().strip("\"'`").rstrip(".") for n in text.split(sep))
     return whole_names(tuple(n for n in names if n))[:256]
 
 

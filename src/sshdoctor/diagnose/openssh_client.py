@@ -78,7 +78,7 @@ def _negotiate(m: re.Match[str], ctx: Context) -> Finding | None:
 
 
 @register("openssh-no-matching-offer", " offer:",
-          r"(?<!: )\bno matching (?P<what>key exchange method|host key type|host key|cipher|MAC|compression method)"
+          r"\bno matching (?P<what>key exchange method|host key type|host key|cipher|MAC|compression method)"
           r" found\.? (?:[Tt]heir|They) offer: ?" + _OFFER, flags=re.IGNORECASE, family=FAMILY)
 def _bare(m: re.Match[str], ctx: Context) -> Finding | None:
     # The message without its "Unable to negotiate with HOST port N:" head, as people often quote it.
@@ -104,11 +104,12 @@ def _legacy(m: re.Match[str], ctx: Context) -> Finding | None:
     category = _LEGACY_WORDS[m["what"]]
     if from_server(m.string, ctx):
         return negotiation(category, offer_tuple(m["client"]), reported_by="openssh-server", side="server",
-                           program="sshd (before 7.0)", our_offer=offer_tuple(m["server"]), evidence=m.group(0))
+                           program="sshd (before 7.0)", our_offer=offer_tuple(m["server"]), evidence=m.group(0),
+                           extra=offer_extra(m["client"]) or None)
     host, port = ctx.peer or (None, None)
     return negotiation(category, offer_tuple(m["server"]), reported_by=FAMILY, side="client",
                        program="The OpenSSH client (before 7.0)", our_offer=offer_tuple(m["client"]),
-                       host=host, port=port, evidence=m.group(0))
+                       host=host, port=port, evidence=m.group(0), extra=offer_extra(m["server"]) or None)
 
 
 @register("openssh-legacy-kex", "Unable to negotiate a key exchange method",

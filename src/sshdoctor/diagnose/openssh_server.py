@@ -187,7 +187,7 @@ def _penalise(m: re.Match[str], ctx: Context) -> Finding | None:
 
 @register("sshd-auth-failed", "for",
           r"(?:Failed (?P<method>password|publickey|keyboard-interactive/pam|none|hostbased) for (?:invalid user )?"
-          r"(?P<user>\S*) from (?P<host>\S+) port (?P<port>\d+))"
+          r"(?P<user>\S*) from (?P<host>\*\([^)]*\)|\S+) port (?P<port>\S+?)(?: ssh2|\s|$))"
           r"|(?:maximum authentication attempts exceeded for (?:invalid user )?(?P<user2>\S*) from (?P<host2>\S+) "
           r"port (?P<port2>\d+))", family=FAMILY)
 def _auth_failed(m: re.Match[str], ctx: Context) -> Finding | None:
@@ -198,5 +198,7 @@ def _auth_failed(m: re.Match[str], ctx: Context) -> Finding | None:
                       extra={**_client(m["host2"], port_of(m["port2"])), "user": m["user2"]})
     text = (f"Authentication by {m['method']} failed for user '{m['user']}'. Key exchange had succeeded, so "
             "this is not an algorithm problem.")
-    return simple("auth-failed", text, reported_by=FAMILY, host=m["host"], evidence=m.group(0), severity="info",
-                  extra={**_client(m["host"], port_of(m["port"])), "user": m["user"], "method": m["method"]})
+    host = host_of(m["host"])
+    return simple("auth-failed", text, reported_by=FAMILY, host=host, evidence=m.group(0), severity="info",
+                  extra={**_client(host, port_of(m["port"])), **peer_extra(m["host"], m["port"]), "user": m["user"],
+                         "method": m["method"]})
