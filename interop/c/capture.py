@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sshdoctor.lab.asyncssh_server import AsyncsshServer
-from sshdoctor.lab.sshd import Sshd
 from tests.interop.families import c
 from tests.interop.harness import ROOT, LabClient, lab_keys, run_client
+
+from sshdoctor.lab.asyncssh_server import AsyncsshServer
+from sshdoctor.lab.sshd import Sshd
 
 CORPUS = ROOT / "tests" / "corpus"
 KEYS = lab_keys(Path(tempfile.mkdtemp(prefix="sshdoctor-c-capture-")))

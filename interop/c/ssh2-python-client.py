@@ -13,6 +13,7 @@ empty), ident (null: ssh2-python does not expose the server's banner).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -80,10 +81,8 @@ def one(host: str, port: int) -> dict[str, object]:
             doc["error"] = f"authentication methods that can continue: {_text(methods)}"
         except Exception as exc:
             doc["error"] = _error(exc, session)
-        try:
+        with contextlib.suppress(Exception):  # a server that already hung up
             session.disconnect()
-        except Exception:  # a server that already hung up
-            pass
     return doc
 
 

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
+from tests.interop.families import erlang
+from tests.interop.harness import ROOT, lab_keys, run_client
 
 from sshdoctor.lab.asyncssh_server import AsyncsshServer
 from sshdoctor.lab.sshd import Sshd
-from tests.interop.families import erlang
-from tests.interop.harness import ROOT, lab_keys, run_client
 
 CORPUS = ROOT / "tests" / "corpus" / "erlang-ssh"
 KEYS = lab_keys(Path(tempfile.mkdtemp(prefix="sshdoctor-erlang-capture-")))
