@@ -66,7 +66,8 @@ def test_dropped_packets(dropping_port: int, client_config: Callable[[str], str]
     assert stage["name"] == "network"
     assert "timed out" in stage["summary"]
     assert "firewall" in stage["causes"][0]["cause"]
-    assert "tcpdump -nn port" in stage["causes"][0]["confirm"]
+    assert f"tcpdump -nn -c 5 tcp port {dropping_port}" == stage["causes"][0]["confirm"].removeprefix("sudo ")
+    assert stage["causes"][0]["confirm_action"]["side"] == "server"
 
 
 def test_server_closing_before_banner(client_config: Callable[[str], str]) -> None:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,16 +127,25 @@ def test_dropbear_needs_no_fix_and_is_verified(dropbear: Callable[..., Any], cli
     assert doc["needed"] is False
 
 
-def test_pre_rfc8332_server_gets_pubkey_ssh_rsa(client_config: Callable[[str], str]) -> None:
+@pytest.mark.parametrize("key", ["rsa", "ed25519", None])
+def test_pre_rfc8332_server_gets_pubkey_ssh_rsa_only_for_an_rsa_key(key: str | None, tmp_path: Path,
+                                                                   client_config: Callable[[str], str]) -> None:
     from sshdoctor.lab.asyncssh_server import AsyncsshServer
+    from sshdoctor.lab.keys import host_key
 
+    identity = f"IdentityFile {host_key(tmp_path, key)}\n" if key else "IdentityFile /nonexistent/key\n"
     with AsyncsshServer(version="OpenSSH_6.6.1", pseudo=False, hostkey=["ssh-rsa"],
                         kex=["diffie-hellman-group14-sha1"], cipher=["aes128-ctr"], mac=["hmac-sha1"]) as server:
-        code, doc = fix_json(server.target, client_config(""))
+        code, doc = fix_json(server.target, client_config(f"Host *\n    {identity}"))
     assert code == 0, doc
     adds = {c["directive"]: c["add"] for c in doc["changes"]}
     assert adds["HostKeyAlgorithms"] == ["ssh-rsa"]
-    assert adds["PubkeyAcceptedAlgorithms"] == ["ssh-rsa"]
+    if key == "rsa":
+        assert adds["PubkeyAcceptedAlgorithms"] == ["ssh-rsa"]
+        assert any("RSA key signs logins" in r for r in doc["risks"])
+    else:
+        # Without an RSA key the line would change nothing: it is not offered.
+        assert "PubkeyAcceptedAlgorithms" not in adds
 
 
 def test_unfixable_cipher_lists_what_can_work(client_config: Callable[[str], str]) -> None:

@@ -10,7 +10,17 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from sshdoctor.diagnose.registry import Context, Recogniser, recognisers
-from sshdoctor.diagnose.text import BREAK, MAX_LINE, Wrapped, clean_line, continuation, list_is_open, strip_paste, wrapped_rule
+from sshdoctor.diagnose.text import (
+    BREAK,
+    MAX_LINE,
+    Wrapped,
+    clean_line,
+    join_block,
+    junction,
+    list_is_open,
+    strip_paste,
+    wrapped_rule,
+)
 from sshdoctor.diagnose.vlog import VlogReader
 from sshdoctor.model import Finding
 
@@ -43,47 +53,73 @@ class Explainer:
         self.join = join
         self.found: list[Finding] = []
         self.lines = 0
-        self._pending: str | None = None
-        self._pending_lines = 0
+        # The block of lines held back while the next one may carry it on.
+        self._pieces: list[str] = []
+        self._seps: list[str] = []
+        self._lengths: list[int] = []
+        self._gaps: list[bool] = []
+        self._text = ""  # the block joined so far (words with a space)
+        self._lead = 0
         self._rule: Wrapped | None = None
 
     def feed(self, raw: str) -> list[Finding]:
         """Process one line; returns the findings it (or a line held before it) produced."""
         self.lines += 1
-        line = strip_paste(clean_line(raw))
+        cleaned = clean_line(raw)
+        line = strip_paste(cleaned)
         if not self.join:
             return self._process(line) if line.strip() else []
         produced: list[Finding] = []
-        if self._pending is not None:
-            rule = self._rule
-            in_message = rule is not None and self._pending_lines < rule.max_lines and not rule.complete(self._pending)
-            joined = continuation(self._pending, line.lstrip(), in_message=in_message) if line.strip() else None
-            if joined is not None and len(joined) <= MAX_LINE and self._pending_lines < MAX_JOINED:
-                self._pending = joined
-                self._pending_lines += 1
-                if not self._holds(joined):
+        body = line.lstrip()
+        if self._pieces:
+            how = junction(self._text, body, rule=self._open_rule()) if body else None
+            if how is not None and len(self._text) + len(body) < MAX_LINE and len(self._pieces) < MAX_JOINED:
+                self._add(body, how, cleaned)
+                if not self._holds():
                     produced = self.flush()
                 return produced
             produced = self.flush()
-        if not line.strip():
+        if not body:
             return produced
-        if self._holds(line):
-            self._pending, self._pending_lines, self._rule = line, 1, wrapped_rule(line)
+        self._rule = wrapped_rule(line)
+        self._add(line, "", cleaned)
+        if self._holds():
             return produced
-        return produced + self._process(line)
+        return produced + self.flush()
 
-    def _holds(self, line: str) -> bool:
-        """Whether the next line may still carry on ``line``."""
-        if list_is_open(line):
-            return True
-        rule = self._rule if self._pending is not None else None
-        rule = rule or wrapped_rule(line)
-        return rule is not None and not rule.complete(line) and self._pending_lines < rule.max_lines
+    def _add(self, piece: str, how: str, cleaned: str) -> None:
+        lead = len(cleaned) - len(cleaned.lstrip())
+        if self._pieces:
+            self._seps.append(how)
+            self._text += how + piece
+        else:
+            self._text = piece
+            self._lead = lead
+        self._pieces.append(piece)
+        self._lengths.append(len(cleaned))
+        # More indentation than the first line had: a hard wrap fell just before a space.
+        self._gaps.append(lead > self._lead)
+
+    def _open_rule(self) -> Wrapped | None:
+        rule = self._rule
+        if rule is None or len(self._pieces) >= rule.max_lines or rule.complete(self._text):
+            return None
+        return rule
+
+    def _holds(self) -> bool:
+        """Whether the next line may still carry on the block held."""
+        return list_is_open(self._text) or self._open_rule() is not None
 
     def flush(self) -> list[Finding]:
-        """Process a line held back for a possible continuation; its findings."""
-        line, self._pending, self._rule, self._pending_lines = self._pending, None, None, 0
-        return self._process(line) if line is not None else []
+        """Process the lines held back for a possible continuation; their findings."""
+        if not self._pieces:
+            return []
+        if len(self._pieces) == 1:
+            line = self._pieces[0]
+        else:
+            line = join_block(self._pieces, self._seps, self._lengths, self._gaps)
+        self._pieces, self._seps, self._lengths, self._gaps, self._text, self._rule = [], [], [], [], "", None
+        return self._process(line)
 
     def _process(self, line: str) -> list[Finding]:
         self.vlog.feed(line)

@@ -4,7 +4,9 @@ From the maintained fork (mwiede/jsch) 2.28.7
 JSchAlgoNegoFailException: ``Algorithm negotiation fail: algorithmName="kex"
 jschProposal="…" serverProposal="…"`` with the names kex, server_host_key,
 cipher.c2s, cipher.s2c, mac.c2s, mac.s2c, compression.c2s, compression.s2c.
-The original JCraft JSch says only ``Algorithm negotiation fail``.
+The original JCraft JSch (0.1.55 and before) says only ``Algorithm negotiation fail``.
+The detailed form is the fork's, so it is reported as ``jsch-mwiede``; the bare one as
+``jsch`` (the fork threw the bare text too before 0.2.4, where JSchAlgoNegoFailException came in).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def _jsch(m: re.Match[str], ctx: Context) -> Finding | None:
                            evidence=m.group(0), extra={"missing": "category and offer"})
     base, _, direction = m["what"].partition(".")
     category = _JSCH_WORDS.get(base) or category_from_words(base)
-    return negotiation(category, offer_tuple(m["theirs"]), reported_by="jsch", side="client", program="JSch",
+    return negotiation(category, offer_tuple(m["theirs"]), reported_by="jsch-mwiede", side="client",
+                       program="JSch (mwiede fork)",
                        our_offer=offer_tuple(m["ours"]), host=host, port=port, evidence=m.group(0),
                        extra={"direction": direction or None})

@@ -53,8 +53,20 @@ NEGOTIATE = (
     r" no matching (?P<what>[\w ]+?) found\.?(?: (?:[Tt]heir|They) offer: ?" + _OFFER + ")?"
 )
 
-# Terminals and mail clients wrap the long line; it is whole once the offer (or sshd's [preauth]) is there.
-register_wrapped("Unable to negotiate with", r"(?:[Tt]heir|They) offer: ?\S|\[preauth\]", max_lines=4)
+# Terminals and mail clients wrap long lines; each of these messages is whole once its last words are there.
+register_wrapped("Unable to negotiate with", r"(?:[Tt]heir|They) offer: ?\S|\[preauth\]", max_lines=6)
+register_wrapped("_exchange_identification:",
+                 r"_exchange_identification: .*(?:remote host|by peer|invalid characters|timed out|MaxStartups|"
+                 r"at this time|Broken pipe|connection abort)\s*$", max_lines=4)
+register_wrapped("ssh_dispatch_run_fatal:",
+                 r"port \d+: .*\b(?:incorrect|corrupted|length|format|libcrypto|pipe|peer|denied|error|argument|large|"
+                 r"negative|decoding|match|failed|closed|supported|timeout|value)\.?\s*$", max_lines=4)
+register_wrapped("no matching", r"\bserver [\w@.-]", max_lines=6)
+register_wrapped("Connection timed out during", r"during banner exchange", max_lines=3)
+register_wrapped("Connecting to ", r"Connecting to .* port \d+", max_lines=3)
+register_wrapped("Connection to ", r"Connection to \S+ port \d+", max_lines=3)
+register_wrapped("Connection closed by ", r"Connection closed by \S+(?: port \d+| remote host)", max_lines=3)
+register_wrapped("Connection reset by ", r"Connection reset by (?:peer|\S+ port -?\d+)", max_lines=3)
 
 
 def offer_extra(offer: str | None) -> dict[str, object]:

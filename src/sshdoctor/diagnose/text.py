@@ -62,7 +62,7 @@ _LEAD = re.compile(
     r"\s+"                                    # indentation
     r"|>[ >]*"                                # markdown / e-mail quote markers: "> ", ">> ", "> > "
     r"|[-*+\u2022\u25aa\u2013]\s+"            # bullets: "- ", "* ", "• "
-    r"|\d{1,6}(?:\s*[|\u2502:]\s+|\t)"        # a viewer's line number: "12 | ", "12: ", "12<TAB>"
+    r"|\d{1,6}(?:\s*[|\u2502]\s+|\t)"         # a viewer's line number: "12 | ", "  12<TAB>" (cat -n)
     r"|`+(?=\S)"                              # an inline code span or a fence with text on it
     r"|\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?\s+"  # ISO timestamp
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s+"     # "[10:22:01] "
@@ -105,7 +105,7 @@ def strip_paste(line: str) -> str:
             line = line.rstrip("`")
     elif line.endswith("`") and line.count("`") == 1:
         line = line[:-1]
-    return line.rstrip()
+    return line
 
 
 # --- lists and wrapped messages ---------------------------------------------------------------
@@ -126,7 +126,10 @@ _PROSE_GOES_ON = re.compile(r"^(?:[a-z0-9(\[]|The(?:ir|y) offer)")
 _NAME_TAIL = re.compile(r"^[a-z0-9@._+\-]*[0-9@\-][a-z0-9@._+\-]*$")
 # A line that starts a new record rather than continuing the one before it.
 _NEW_RECORD = re.compile(
-    r"^(?:\*?[A-Z][a-z]{2} [ \d]\d |\d{4}-\d\d-\d\d|\d+ \d\d:\d\d|[%$#]|debug\d|[\w.-]+[#>]\s*$|[\w.@-]+:~?\S*[$#]\s)"
+    r"^(?:\*?[A-Z][a-z]{2} [ \d]\d |\d{4}-\d\d-\d\d|\d+ \d\d:\d\d|[%$#]|debug\d|[\w.-]+[#>]\s*$|[\w.@-]+:~?\S*[$#]\s"
+    r"|Unable to negotiate|(?:kex|ssh)_exchange_identification|ssh(?:_dispatch_run_fatal)?:|Connection |OpenSSH_|"
+    r"Bad packet|Corrupted MAC|Permission denied|Host key|Warning:|@@@|Received disconnect|Load key|banner exchange|"
+    r"fatal:|error:|[\w.]+(?:Exception|Error)\b|Caused by:|at [\w$.]+\(|\.\.\. \d+ more)"
 )
 
 
@@ -181,32 +184,69 @@ def wrapped_rule(line: str) -> Wrapped | None:
     return None
 
 
-def continuation(prev: str, nxt: str, *, in_message: bool = False) -> str | None:
-    """``prev`` and ``nxt`` joined when ``nxt`` carries on ``prev``, else None.
+# How two lines join (see :func:`junction`).
+DIRECT = ""          # at a comma, or after a space the line kept: nothing was lost
+PROSE = " "          # between words: a space, unless the block was wrapped hard (then nothing)
+HARD_WIDTHS = frozenset({80, 100, 120, 132, 140, 160, 200})  # terminal widths a hard wrap is believed at
 
-    ``nxt`` is a decoration-stripped line (its indentation removed). At a
-    comma the pieces join directly; a break between two name characters
-    inside a list is joined with :data:`BREAK` (the name is not guessed);
-    ``in_message`` allows prose continuation (words wrapped at a space, as
-    mail clients do), joined with a space.
+
+def junction(prev: str, nxt: str, *, rule: Wrapped | None = None) -> str | None:
+    """How ``nxt`` carries on ``prev``: :data:`DIRECT`, :data:`BREAK` (a name cut in two, not
+    guessed), :data:`PROSE` (words wrapped), or None when ``nxt`` does not continue it.
+
+    ``nxt`` is a decoration-stripped line without its indentation; ``rule`` is
+    the wrapped message ``prev`` started and has not completed, if any. A line
+    ending in a space is a soft break (RFC 3676 "format=flowed"): what follows
+    carries on unless it starts a record of its own.
     """
-    if not nxt or _NEW_RECORD.match(nxt):
+    if not nxt:
         return None
-    if list_is_open(prev):
+    new_record = _NEW_RECORD.match(nxt) is not None
+    if list_is_open(prev) and not new_record:
         m = _HEAD.match(nxt)
         if m is not None:
             tok = m["tok"]
             if prev.endswith(",") or tok.startswith(","):
-                return prev + nxt
+                return DIRECT
             if "," in tok[:-1] or (_AFTER_LIST.match(m["rest"]) and _NAME_TAIL.match(tok) and len(prev) >= 40):
-                return prev + BREAK + nxt
+                return BREAK
         if prev.endswith(","):
             return None
-    if in_message and _PROSE_GOES_ON.match(nxt):
-        if prev.endswith(" "):
-            return prev + nxt
-        return prev + " " + nxt
+    if rule is not None:
+        joined = prev + (DIRECT if prev.endswith(" ") else PROSE) + nxt
+        if rule.complete(joined) or (not new_record and _PROSE_GOES_ON.match(nxt)):
+            return DIRECT if prev.endswith(" ") else PROSE
+        return None
+    if prev.endswith(" ") and not new_record:
+        return DIRECT
     return None
+
+
+def continuation(prev: str, nxt: str, *, rule: Wrapped | None = None) -> str | None:
+    """``prev`` and ``nxt`` joined when ``nxt`` carries on ``prev`` (see :func:`junction`), else None."""
+    how = junction(prev, nxt, rule=rule)
+    return None if how is None else prev + how + nxt
+
+
+def join_block(pieces: list[str], seps: list[str], raw_lengths: list[int], gaps: list[bool]) -> str:
+    """The lines of one wrapped message joined.
+
+    A block is taken as hard-wrapped (a terminal or a device cut the lines at
+    a fixed width, losing nothing) when every line but the last has the same
+    length, at least 40, over three lines or more, or a common terminal width
+    over two: then words are joined without a space, except where the next
+    line began with one (``gaps``).
+    """
+    widths = raw_lengths[:-1]
+    hard = bool(widths) and len(set(widths)) == 1 and (
+        (len(widths) >= 2 and widths[0] >= 40) or widths[0] in HARD_WIDTHS)
+    out = [pieces[0]]
+    for piece, sep, gap in zip(pieces[1:], seps, gaps[1:], strict=True):
+        if sep == PROSE and hard:
+            sep = " " if gap else DIRECT
+        out.append(sep)
+        out.append(piece)
+    return "".join(out)
 
 
 def whole_names(names: tuple[str, ...]) -> tuple[str, ...]:

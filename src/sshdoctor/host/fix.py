@@ -1,23 +1,36 @@
-"""``fix`` for one host: probe, plan the narrowest change, prove it with the real ssh."""
+"""``fix`` for one host: probe, plan the narrowest change, prove it with the real ssh.
+
+Two proofs, each for what it covers: the one-off command (the user's own
+ssh command with the ``-o`` options) is run as printed; the ``Host`` block is
+placed in a copy of the user's real configuration file exactly where
+``--apply`` would write it, and the real ssh runs with that copy. Only what
+ran is called verified.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sshdoctor.catalog.software import Software, identify
 from sshdoctor.host.examine import DEFAULT_CLIENT, ClientSpec, Examined, examine_resolved
 from sshdoctor.local.capture import capture_proposal
 from sshdoctor.local.clientmodel import client_model
 from sshdoctor.local.errors import LocalError
+from sshdoctor.local.keys import has_rsa_key
+from sshdoctor.local.paths import system_dir, user_config
 from sshdoctor.local.verify import SshRun, run_ssh_check
-from sshdoctor.model import Category, Change, ClientModel, HostReport, Outcome
+from sshdoctor.model import Action, Category, Change, ClientModel, HostReport, Outcome, actions_json
+from sshdoctor.model.invocation import Invocation
 from sshdoctor.negotiate import negotiate
+from sshdoctor.remedy.actions import host_block, one_off
 from sshdoctor.remedy.alternatives import alternatives
-from sshdoctor.remedy.plan import ClientPlan, needs_pubkey_sha1, plan_client_fix
+from sshdoctor.remedy.plan import ClientPlan, plan_client_fix, server_verifies_sha1_only
 from sshdoctor.remedy.render import library_snippets, one_off_commands, ssh_config_block
-from sshdoctor.remedy.risk import risk_of
-from sshdoctor.remedy.serverside import server_side_advice
+from sshdoctor.remedy.risk import change_risks
+from sshdoctor.remedy.serverside import server_side_actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +43,13 @@ class FixReport:
     option_changes: tuple[Change, ...] = ()
     predicted: Outcome | None = None
     run: SshRun | None = None
-    server_side: tuple[str, ...] = ()
+    server_side: tuple[Action, ...] = ()
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
+    invocation: Invocation | None = None
+    config_path: str = "~/.ssh/config"
+    placement: object | None = None
+    block_run: SshRun | None = None
 
     @property
     def report(self) -> HostReport:
@@ -40,7 +57,13 @@ class FixReport:
 
     @property
     def verified(self) -> bool:
+        """The real ssh ran with the fix's options and completed key exchange."""
         return self.run is not None and self.run.ok
+
+    @property
+    def block_verified(self) -> bool:
+        """The real ssh, given the config file as it would be after the change, completed key exchange."""
+        return self.block_run is not None and self.block_run.ok
 
     @property
     def pattern(self) -> str:
@@ -59,11 +82,42 @@ class FixReport:
         return ssh_config_block(self.pattern, self.changes, comment=f"added by sshdoctor fix for {target.display()}")
 
     def risks(self) -> list[str]:
-        out = []
-        for change in self.changes:
-            category = Category.from_directive(change.directive) or Category.HOSTKEY
-            out += [risk_of(category, name) for name in change.add]
+        return change_risks(self.changes)
+
+    def actions(self) -> list[Action]:
+        """What the user can do, best first: the Host block, the one-off commands, the server's change."""
+        out: list[Action] = []
+        if self.changes and self.plan is not None and self.plan.works:
+            risk = " ".join(self.risks())
+            out.append(self._block_action(risk))
+            if self.invocation is not None:
+                proof = ("the real ssh ran with these options and completed key exchange, reaching authentication"
+                         if self.verified else None)
+                out += one_off(self.option_changes, self.invocation, verified=proof, risk=risk)
+        out += self.server_side
         return out
+
+    def _block_action(self, risk: str) -> Action:
+        from sshdoctor.local.sshconfig import ApplyResult
+
+        res = self.placement if isinstance(self.placement, ApplyResult) else None
+        target = self.report.target
+        verified = (f"the real ssh, with {self.config_path} as it would be after this change, completed key exchange"
+                    if self.block_verified else None)
+        if res is None or not res.added:
+            return host_block(self.pattern, self.changes, comment=f"added by sshdoctor fix for {target.display()}",
+                              file=self.config_path, risk=risk, verified=verified)
+        where = {
+            "merged": f"into the Host block at line {res.block_line}, which already matches {self.pattern}",
+            "inserted": f"as a new block at line {res.block_line}, before the first block that also matches "
+                        f"{self.pattern} (ssh takes the first value it reads)",
+            "appended": "at the end of the file",
+            "created": "a new file",
+        }.get(res.action, res.action)
+        text = "\n".join(res.added).strip("\n") + "\n"
+        return Action(kind=host_block(self.pattern, self.changes).kind, title=f"for {self.pattern} only, in "
+                      f"{self.config_path}", text=text, file=self.config_path, placement=where, risk=risk,
+                      verified=verified, notes=res.notes)
 
     def as_dict(self) -> dict[str, object]:
         """The contract's ``fix`` document (plus additive fields)."""
@@ -71,6 +125,7 @@ class FixReport:
         doc: dict[str, object] = {
             "target": target.as_dict(),
             "verified": self.verified,
+            "block_verified": self.block_verified,
             "changes": [c.as_dict() for c in self.changes],
             "ssh_options": self.ssh_options(),
             "ssh_config": self.ssh_config(),
@@ -85,20 +140,27 @@ class FixReport:
         if self.predicted is not None:
             doc["predicted"] = self.predicted.as_dict()
         if self.run is not None:
-            doc["verification"] = {
-                "command": self.run.command,
-                "kex_completed": self.run.kex_done,
-                "reached_auth": self.run.reached_auth,
-                "auth_methods": list(self.run.auth_methods),
-                "chosen": self.run.chosen,
-                "last_error": self.run.last_error,
-            }
+            doc["verification"] = _run_dict(self.run)
+        if self.block_run is not None:
+            doc["block_verification"] = _run_dict(self.block_run)
         if self.changes:
             doc["one_off"] = one_off_commands(self.option_changes, target.alias or target.host, target.port)
             doc["libraries"] = library_snippets(self.changes, target.host, target.port)
-        doc["server_side"] = list(self.server_side)
+        doc["server_side"] = [a.as_dict() for a in self.server_side]
         doc["alternatives"] = self.alternatives
+        doc["actions"] = actions_json(self.actions())
         return doc
+
+
+def _run_dict(run: SshRun) -> dict[str, object]:
+    return {
+        "command": run.command,
+        "kex_completed": run.kex_done,
+        "reached_auth": run.reached_auth,
+        "auth_methods": list(run.auth_methods),
+        "chosen": run.chosen,
+        "last_error": run.last_error,
+    }
 
 
 def _option_changes(changes: tuple[Change, ...], client: ClientModel) -> tuple[Change, ...]:
@@ -113,6 +175,48 @@ def _option_changes(changes: tuple[Change, ...], client: ClientModel) -> tuple[C
         full = list(client.effective[category]) + [n for n in change.add if n not in client.effective[category]]
         out.append(Change(directive=change.directive, add=change.add, explicit=tuple(full)))
     return tuple(out)
+
+
+def invocation_for(spec: str, examined: Examined, client: ClientSpec) -> Invocation:
+    """The user's own ssh command for the host: the name and ``user@`` as typed, their -p, -F and -o."""
+    text = spec[6:] if spec.startswith("ssh://") else spec
+    user = text.rsplit("@", 1)[0] if "@" in text else None
+    return Invocation(destination=examined.host_arg, user=user, port=examined.explicit_port,
+                      config_file=client.config_file, options=tuple(client.options))
+
+
+def _place(path: str | None, pattern: str, changes: tuple[Change, ...], comment: str) -> object | None:
+    """Where --apply would put the block (a dry run on the real file), or None when it cannot be placed."""
+    from sshdoctor.local.sshconfig import apply_host_block
+
+    try:
+        return apply_host_block(path, pattern, list(changes), comment=comment, dry_run=True)
+    except (LocalError, ValueError):
+        return None
+
+
+def _check_in_place(placement: object, path: str | None, examined: Examined, client: ClientSpec,
+                    timeout: float) -> SshRun | None:
+    """The real ssh with the config file as --apply would leave it (a private copy; -o options kept)."""
+    from sshdoctor.local.sshconfig import ApplyResult
+
+    if not isinstance(placement, ApplyResult):
+        return None
+    text = placement.new_text
+    if path is None:
+        # Without -F ssh reads the system file after the user's: so does the copy.
+        system = system_dir() / "ssh_config"
+        if system.exists():
+            text = text.rstrip("\n") + f"\n\nMatch all\nInclude {system}\n"
+    with tempfile.TemporaryDirectory(prefix="sshdoctor-place-") as tmp:
+        copy = Path(tmp) / "config"
+        copy.write_text(text)
+        copy.chmod(0o600)
+        try:
+            return run_ssh_check(examined.host_arg, port=examined.explicit_port, config_file=str(copy),
+                                 extra_options=list(client.options), timeout=max(timeout, 5.0))
+        except LocalError:
+            return None
 
 
 async def fix_host(
@@ -133,53 +237,56 @@ async def fix_host(
     plan = plan_client_fix(report.offer, model)
     changes = list(plan.changes)
     software = identify(report.banner) if report.banner else Software("unknown", "unknown")
-    accepted = (examined.effective.get("pubkeyacceptedalgorithms") or "").split(",")
-    if (plan.works and "ssh-rsa" not in accepted
-            and needs_pubkey_sha1(report.offer, plan, (software.product, software.version))):
-        changes.append(Change(directive="PubkeyAcceptedAlgorithms", add=("ssh-rsa",)))
-    changes_t = tuple(changes)
-    option_changes = _option_changes(changes_t, model)
-    server_side = tuple(server_side_advice(software, plan.before.failures, model.defaults)) if plan.needed else ()
-    alts = {
-        c.value: alternatives(c, _offer_for(report, c), _device_hint(server_side)) for c in plan.unfixable
-    }
+    invocation = invocation_for(spec, examined, client)
+    config_path = client.config_file or str(user_config())
+    server_side = tuple(server_side_actions(software, report.offer, plan.before.failures, model.defaults)) \
+        if plan.needed else ()
+    alts = {c.value: alternatives(c, _offer_for(report, c)) for c in plan.unfixable}
     predicted = None
     run = None
-    options = _flatten(option_changes)
     if plan.needed and plan.works and report.banner is not None:
+        options = _flatten(_option_changes(tuple(changes), model))
         try:
             _ident, proposal = await capture_proposal(
-                examined.host_arg,
-                report.banner.raw,
-                port=examined.explicit_port,
-                config_file=client.config_file,
-                options=[*client.options, *options],
-                timeout=timeout,
-            )
+                examined.host_arg, report.banner.raw, port=examined.explicit_port, config_file=client.config_file,
+                options=[*client.options, *options], timeout=timeout)
             predicted = negotiate(proposal, report.offer, client_label=model.label)
         except LocalError:
             predicted = None
     if verify and plan.works:
-        run = await asyncio.to_thread(
-            run_ssh_check,
-            examined.host_arg,
-            port=examined.explicit_port,
-            extra_options=[*client.options, *options],
-            config_file=client.config_file,
-            eff=examined.effective,
-            offer_keys=offer_keys,
-            timeout=max(timeout, 5.0),
-        )
+        run = await _verify(examined, client, _option_changes(tuple(changes), model), offer_keys, timeout)
+        # An RSA key signs with SHA-1 only for a server that verifies nothing better (no rsa-sha2 in its
+        # server-sig-algs): only then, and only for a user who has an RSA key, is PubkeyAcceptedAlgorithms needed.
+        accepted = (examined.effective.get("pubkeyacceptedalgorithms") or "").split(",")
+        if (run is not None and run.ok and "ssh-rsa" not in accepted
+                and server_verifies_sha1_only(report.offer, run.server_sig_algs, (software.product, software.version))
+                and has_rsa_key(examined.effective)):
+            changes.append(Change(directive="PubkeyAcceptedAlgorithms", add=("ssh-rsa",)))
+    changes_t = tuple(changes)
+    option_changes = _option_changes(changes_t, model)
+    if run is not None and option_changes != _option_changes(tuple(plan.changes), model):
+        run = await _verify(examined, client, option_changes, offer_keys, timeout)
+    placement = None
+    block_run = None
+    if changes_t and plan.works:
+        comment = f"added by sshdoctor fix for {report.target.display()}"
+        placement = await asyncio.to_thread(_place, client.config_file, examined.host_arg, changes_t, comment)
+        if verify:
+            block_run = await asyncio.to_thread(_check_in_place, placement, client.config_file, examined, client,
+                                                timeout)
     return FixReport(
-        examined=examined,
-        plan=plan,
-        changes=changes_t,
-        option_changes=option_changes,
-        predicted=predicted,
-        run=run,
-        server_side=server_side,
-        alternatives=alts,
+        examined=examined, plan=plan, changes=changes_t, option_changes=option_changes, predicted=predicted, run=run,
+        server_side=server_side, alternatives=alts, invocation=invocation, config_path=config_path,
+        placement=placement, block_run=block_run,
     )
+
+
+async def _verify(examined: Examined, client: ClientSpec, option_changes: tuple[Change, ...], offer_keys: bool,
+                  timeout: float) -> SshRun:
+    return await asyncio.to_thread(
+        run_ssh_check, examined.host_arg, port=examined.explicit_port,
+        extra_options=[*client.options, *_flatten(option_changes)], config_file=client.config_file,
+        eff=examined.effective, offer_keys=offer_keys, timeout=max(timeout, 5.0))
 
 
 def _flatten(changes: tuple[Change, ...]) -> list[str]:
@@ -193,7 +300,3 @@ def _offer_for(report: HostReport, category: Category) -> list[str]:
         if slot_name.split("_")[0] == category.value:
             names += [n for n in values if n not in names]
     return names
-
-
-def _device_hint(server_side: tuple[str, ...]) -> str | None:
-    return next((line for line in server_side if line.startswith(("on the device", "sshd_config"))), None)

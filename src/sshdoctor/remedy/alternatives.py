@@ -51,9 +51,13 @@ def alternatives(category: Category, offer: Iterable[str], device_hint: str | No
     offer = list(offer)
     items = other_clients(category, offer)
     last = newest_openssh_with(category, offer)
+    # Not ssh -J: with ProxyJump the local ssh still negotiates with the target end to end.
     if last is not None:
-        items.append(f"a jump host whose ssh is {last} or older (the last OpenSSH that has it): ssh -J jumphost target")
+        items.append(f"run ssh ON a machine whose ssh is {last} or older (the last OpenSSH that has it), for example a "
+                     "jump host you log in to first; ssh -J would not help, since the local ssh still negotiates "
+                     "with the target itself")
     else:
-        items.append("no OpenSSH release sshdoctor knows supports it: use one of the clients above, or a jump host with one")
+        items.append("no OpenSSH release sshdoctor knows supports it: use one of the clients above, on this machine "
+                     "or on one you log in to first")
     items.append(device_hint or "upgrade the server or device so it offers a current algorithm")
     return items

@@ -158,8 +158,29 @@ def needs_pubkey_sha1(server: Proposal, plan: ClientPlan, software: tuple[str, s
     )
 
 
+def server_verifies_sha1_only(server: Proposal, server_sig_algs: Sequence[str] | None,
+                              software: tuple[str, str | None] = ("unknown", None)) -> bool:
+    """Whether the server can verify an RSA user key's signature only as ``ssh-rsa`` (SHA-1).
+
+    A server that sent ``server-sig-algs`` (RFC 8308) says so itself: SHA-1
+    only when ``ssh-rsa`` is there and no ``rsa-sha2-*``. Without it, the
+    host-key list and the banner decide (:func:`needs_pubkey_sha1`'s rules).
+    """
+    if server_sig_algs is not None:
+        algs = set(server_sig_algs)
+        return "ssh-rsa" in algs and not algs & {"rsa-sha2-256", "rsa-sha2-512"}
+    hostkeys = set(server.hostkey)
+    product, version = software
+    if product == "openssh" and version:
+        parts = [int(x) for x in version.split("p")[0].split(".")[:2] if x.isdigit()]
+        if tuple(parts) >= (7, 2):
+            return False
+    return "ssh-rsa" in hostkeys and not hostkeys & {"rsa-sha2-256", "rsa-sha2-512"} and "ext-info-s" not in server.kex
+
+
 def aead_only(ciphers: Iterable[str]) -> bool:
     return all(is_aead(c) for c in ciphers)
 
 
-__all__ = ["ClientPlan", "aead_only", "needs_pubkey_sha1", "plan_client_fix", "replace", "strongest_supported"]
+__all__ = ["ClientPlan", "aead_only", "needs_pubkey_sha1", "plan_client_fix", "replace", "server_verifies_sha1_only",
+           "strongest_supported"]

@@ -6,8 +6,31 @@ what an attacker gains from it is chosen here from those facts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sshdoctor.catalog import Rating, algorithm
-from sshdoctor.model import Category
+from sshdoctor.model import Category, Change
+
+
+def change_risks(changes: Sequence[Change]) -> list[str]:
+    """What each added algorithm of a fix costs, once per algorithm."""
+    out: list[str] = []
+    for change in changes:
+        if change.directive.lower() in ("pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes"):
+            out += [pubkey_risk(name) for name in change.add]
+            continue
+        category = Category.from_directive(change.directive) or Category.HOSTKEY
+        out += [risk_of(category, name) for name in change.add]
+    return list(dict.fromkeys(out))
+
+
+def pubkey_risk(name: str) -> str:
+    """What it costs to let your own key sign with ``name`` (user authentication, not the host key)."""
+    if name.startswith("ssh-rsa"):
+        return (f"{name} for your key: your RSA key signs logins to this host with SHA-1; a chosen-prefix collision "
+                "(demonstrated in 2020) would let an attacker who controls what is signed forge a login signature, "
+                "so keep this to the hosts that verify nothing better.")
+    return f"{name} for your key: rated as its host-key use ({risk_of(Category.HOSTKEY, name)})"
 
 
 def risk_of(category: Category, name: str) -> str:

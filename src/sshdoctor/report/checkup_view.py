@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.text import Text
 
 from sshdoctor.host.checkup import Checkup
+from sshdoctor.report.actions import print_verbatim, render_action
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import console
 
@@ -26,17 +27,23 @@ def render_checkup(check: Checkup, out: Console | None = None) -> None:
     blamed = check.failed
     for stage in check.stages:
         mark, style = _MARK.get(stage.status, ("?", ""))
+        if stage.with_fix and stage.status == "ok":
+            mark, style = ("✔ w/ fix", "yellow")
         out.print(Text.assemble((mark, style), f"  {stage.name:<21} ", (printable(stage.summary), "")))
         if stage.status in ("failed", "warning"):
             for i, cause in enumerate(stage.causes, 1):
                 lead = "likely" if i == 1 else "or"
                 out.print(Text(f"{'':13}{lead}: {printable(cause.text)}", style="bold" if i == 1 else ""))
-                if cause.confirm:
-                    out.print(Text(f"{'':17}confirm: {printable(cause.confirm)}", style="dim"))
-            if stage.fix and stage is not blamed:
-                out.print(Text(f"{'':13}fix: {printable(stage.fix)}", style="cyan"))
+                if cause.confirm is not None and cause.confirm.copyable:
+                    where = " (on the server)" if cause.confirm.side == "server" else ""
+                    out.print(Text(f"{'':17}{printable(cause.confirm.title)}{where}:", style="dim"))
+                    print_verbatim(out, cause.confirm.text)
+            if stage.fix is not None and stage is not blamed:
+                render_action(out, stage.fix)
     out.print()
-    style = "bold green" if blamed is None else "bold red"
+    style = "bold green" if check.exit_code == 0 else "bold red"
     out.print(Text(f"verdict: {printable(check.verdict)}", style=style))
-    if check.next_command:
-        out.print(Text.assemble(("next:    ", "bold"), (printable(check.next_command), "cyan")))
+    action = check.next_action
+    if action is not None:
+        out.print(Text("next:", style="bold"))
+        render_action(out, action)

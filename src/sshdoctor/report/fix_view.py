@@ -11,6 +11,7 @@ from sshdoctor.fleet.groupfix import GroupFix
 from sshdoctor.host.applyfix import Applied
 from sshdoctor.host.fix import FixReport
 from sshdoctor.model import Category
+from sshdoctor.report.actions import render_actions
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import CATEGORY_TITLE, console, rating_text
 
@@ -62,28 +63,16 @@ def render_fix(fix: FixReport, out: Console | None = None) -> None:
         else:
             why = printable(run.last_error or f"ssh exited {run.exit_code}")
             out.print(Text(f"✘ not verified: the real ssh did not get through key exchange: {why}", style="bold red"))
-    if not fix.changes:
+    if not fix.changes and not fix.server_side:
         return
     out.print()
-    if plan.unfixable:
-        out.print(Text("the changes above fix the other categories, but are not enough on their own:", style="yellow"))
-    out.print(Text("~/.ssh/config (before any Host * block):", style="bold"))
-    out.print(Text(fix.ssh_config(), style="cyan"), end="")
-    if target.port != 22:
-        out.print(Text(f"    (Host matches the name on every port; add Port {target.port} to the block to make "
-                       f"`ssh {name}` use it)", style="dim"))
-    out.print(Text("one-off commands:", style="bold"))
-    one_off = fix.as_dict().get("one_off")
-    if isinstance(one_off, dict):
-        for line in one_off.values():
-            out.print(f"    {line}", markup=False, highlight=False)
-    if fix.server_side:
-        out.print(Text("on the server (removes the need for the workaround):", style="bold"))
-        for line in fix.server_side:
-            out.print(f"    {printable(line)}", markup=False)
-    out.print(Text("what it costs:", style="bold"))
-    for risk in fix.risks():
-        out.print(f"    - {risk}", markup=False)
+    if plan.unfixable and fix.changes:
+        out.print(Text("the changes below fix the other categories, but are not enough on their own:", style="yellow"))
+    render_actions(out, fix.actions(), heading="what to do (any one of these):", numbered=True)
+    if fix.changes and fix.block_run is not None and not fix.block_verified:
+        why = printable(fix.block_run.last_error or f"ssh exited {fix.block_run.exit_code}")
+        out.print(Text(f"✘ with the block in place in {printable(fix.config_path)} the real ssh still fails: {why}",
+                       style="bold red"))
 
 
 def render_applied(applied: Applied, out: Console | None = None) -> None:

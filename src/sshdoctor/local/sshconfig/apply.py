@@ -48,6 +48,9 @@ class ApplyResult:
     block_line: int
     backup: Path | None = None
     notes: tuple[str, ...] = field(default=())
+    # The whole file as it is (or would be) after the edit, and the lines the edit adds.
+    new_text: str = field(default="", compare=False, repr=False)
+    added: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -169,22 +172,36 @@ def _apply(
         lists=_lists_if_needed(tree, directives),
     )
     if plan.action == "unchanged":
-        return ApplyResult(target, False, False, "unchanged", "", plan.block_start + 1, notes=plan.notes)
+        return ApplyResult(target, False, False, "unchanged", "", plan.block_start + 1, notes=plan.notes,
+                           new_text=old_text)
     # Prove on the re-read result that the block now decides each directive.
     after = build_tree(
         parse_text(plan.text, path=tree.main.path, flavour="ssh"), user_config=user_config, include_base=include_base
     )
     verify(after, targets, directives, (plan.block_start, plan.block_end))
     diff = _diff(target, old_text, plan.text)
+    added = _added_lines(old_text, plan.text)
     if dry_run:
-        return ApplyResult(target, True, False, plan.action, diff, plan.block_start + 1, notes=plan.notes)
+        return ApplyResult(target, True, False, plan.action, diff, plan.block_start + 1, notes=plan.notes,
+                           new_text=plan.text, added=added)
     written = replace_file(
         target,
         encode(plan.text),
         expected=tree.main.data() if existed else None,
         avoid_patterns=_include_patterns(tree, user_config),
     )
-    return ApplyResult(target, True, True, plan.action, diff, plan.block_start + 1, written.backup, plan.notes)
+    return ApplyResult(target, True, True, plan.action, diff, plan.block_start + 1, written.backup, plan.notes,
+                       new_text=plan.text, added=added)
+
+
+def _added_lines(old: str, new: str) -> tuple[str, ...]:
+    """The lines the edit adds, in order, as they read in the new file."""
+    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    out: list[str] = []
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("insert", "replace"):
+            out += new.splitlines()[j1:j2]
+    return tuple(out)
 
 
 def apply_host_block(
