@@ -18,13 +18,13 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sshdoctor.lab.ports import free_port, wait_for_banner
 from sshdoctor.local.errors import LocalError
 from sshdoctor.local.sshconfig.sshdcopy import TRIAL_STRIP, copy_config_set
-from sshdoctor.local.sshd import SshdTest, check_config, find_sshd
+from sshdoctor.local.sshd import SshdTest, check_config, dump, find_sshd
 from sshdoctor.local.verify import SshRun, run_ssh_check
 from sshdoctor.model import Outcome, Proposal, Slot, Target
 from sshdoctor.negotiate import negotiate
@@ -224,13 +224,18 @@ async def prove(
         if not tested.ok:
             tested = SshdTest(False, unpath(tested.message, candidate.copies), tested.command)
             return Proof(False, "sshd -t", f"sshd -t rejects the new configuration: {tested.message}", tested)
+        try:
+            effective = dict(dump(candidate.main, sshd=binary).values)
+        except LocalError as exc:
+            return Proof(False, "sshd -T", unpath(exc.message, candidate.copies), tested)
         trial = TrialSshd(main, texts, folder, sshd=binary, timeout=timeout)
         try:
             trial.start()
         except LocalError as exc:
             return Proof(False, "trial", exc.message, tested)
         try:
-            return await _try(trial, clients, tested, timeout=timeout, local_ssh=local_ssh)
+            proof = await _try(trial, clients, tested, timeout=timeout, local_ssh=local_ssh)
+            return replace(proof, effective=effective)
         finally:
             trial.stop()
 

@@ -1,0 +1,797 @@
+"""``sshdoctor fix --server``: the server-side fix, run on the server itself.
+
+Read: what the real sshd makes of its configuration (``sshd -T``), which
+line of which file sets each list (``local.sshconfig``, Includes in sshd's
+order), which host keys it loads. Plan: the fewest names to add to the
+server's lists (``remedy.serverfix``) so the clients it must serve get in,
+a host key when a client can use none of the loaded ones, every client
+that connects today still connecting; each change is the full resulting
+line, put where it wins (``local.sshconfig.sshdplace``). Apply: prove the
+result on a trial sshd (``host.trial``) before anything is replaced, write
+atomically with backups, check the written files with ``sshd -t`` and
+``sshd -T``, put the originals back if that fails; reload only when asked.
+
+:func:`apply_server_change` is the apply-and-prove path on its own, for
+any full sshd_config lines (``audit --harden --apply`` uses it too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sshdoctor.catalog import algorithm, is_pseudo
+from sshdoctor.catalog.profiles import Profile, all_profiles, get_profile
+from sshdoctor.host.trial import Proof, TrialClient, fill_partial, prove
+from sshdoctor.local.errors import LocalError
+from sshdoctor.local.sshconfig.atomic import WriteResult, replace_file
+from sshdoctor.local.sshconfig.document import encode
+from sshdoctor.local.sshconfig.loader import ConfigTree, load_tree
+from sshdoctor.local.sshconfig.sshdplace import (
+    FileEdit,
+    PlacementPlan,
+    ServerLine,
+    global_entry,
+    is_generated,
+    place_lines,
+    winning_entry,
+)
+from sshdoctor.local.sshd import (
+    DEFAULT_CONFIG,
+    KEY_ALGORITHMS,
+    KEYGEN_ARGS,
+    HostKeyFile,
+    Reload,
+    SshdDump,
+    SshdInfo,
+    check_config,
+    dump,
+    host_keys,
+    keygen_path,
+    reload_command,
+    run_reload,
+    sshd_info,
+)
+from sshdoctor.local.sshd import key_type as type_of
+from sshdoctor.model import Action, ActionKind, Category, Outcome, Proposal, Slot
+from sshdoctor.negotiate import negotiate
+from sshdoctor.remedy.serverfix import plan_server_fix
+from sshdoctor.remedy.strength import strength_key
+
+LISTS = {
+    Category.KEX: "KexAlgorithms",
+    Category.HOSTKEY: "HostKeyAlgorithms",
+    Category.CIPHER: "Ciphers",
+    Category.MAC: "MACs",
+}
+_DUMP_KEY = {cat: name.lower() for cat, name in LISTS.items()}
+_RSA_SHA2 = ("rsa-sha2-512", "rsa-sha2-256")
+# Which key type signs each host-key algorithm sshdoctor may add a key for.
+_KEY_FOR = {alg: kt for kt, algs in KEY_ALGORITHMS.items() for alg in algs}
+
+
+class Client(Protocol):
+    """Anything with a name and a proposal (``TrialClient``, ``audit.harden.KeptClient``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def proposal(self) -> Proposal: ...
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class ServerState:
+    """The server's configuration as sshd reads it, and the offer it makes from it."""
+
+    config: str
+    sshd: SshdInfo
+    tree: ConfigTree
+    dumped: SshdDump
+    keys: tuple[HostKeyFile, ...]
+    offer: Proposal
+
+    @property
+    def signable(self) -> set[str]:
+        return {a for k in self.keys for a in k.algorithms}
+
+    def winner(self, category: Category) -> str | None:
+        entry = winning_entry(self.tree, LISTS[category].lower())
+        return entry.where if entry else None
+
+    def crypto_policy(self) -> str | None:
+        """The crypto-policies back-end the configuration includes (RHEL, Fedora), if any."""
+        return next((d.path for d in self.tree.documents if is_generated(d.path)), None)
+
+    def explicit_host_keys(self) -> bool:
+        return any(e.directive.key == "hostkey" and global_entry(e) for e in self.tree.entries)
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``effective`` object of the JSON document."""
+        winners: dict[str, object] = {}
+        for name in LISTS.values():
+            entry = winning_entry(self.tree, name.lower())
+            winners[name] = None if entry is None else {
+                "file": entry.doc.path, "line": entry.line.number, "text": entry.line.text.strip(),
+                "generated": is_generated(entry.doc.path)}
+        matches = [f"{d.path}:{s.start + 1}" for d in self.tree.documents for s in d.sections if s.kind == "match"]
+        return {
+            "sshd": self.sshd.binary,
+            "identity": self.sshd.identity,
+            "lists": {name: list(self.dumped.names(_DUMP_KEY[cat])) for cat, name in LISTS.items()},
+            "host_keys": [k.as_dict() for k in self.keys],
+            "offer": self.offer.offer_dict(),
+            "winning_lines": winners,
+            "files": [d.path for d in self.tree.documents],
+            "match_blocks": matches,
+            "crypto_policy": self.crypto_policy(),
+        }
+
+
+def model_offer(dumped: SshdDump, keys: Sequence[HostKeyFile]) -> Proposal:
+    """The KEXINIT sshd sends with this configuration: its lists, host-key algorithms
+    only where a loaded key can sign them (certificates are not modelled)."""
+    signable = {a for k in keys for a in k.algorithms}
+    compression = ("none",) if dumped.first("compression") == "no" else ("none", "zlib@openssh.com")
+    return Proposal.symmetric(
+        kex=dumped.names("kexalgorithms"),
+        hostkey=tuple(a for a in dumped.names("hostkeyalgorithms") if a in signable),
+        cipher=dumped.names("ciphers"),
+        mac=dumped.names("macs"),
+        compression=compression,
+    )
+
+
+def read_server(config: str | None = None, *, sshd: str | None = None) -> ServerState:
+    """Read the configuration at ``config`` (default /etc/ssh/sshd_config) as the real sshd does."""
+    path = config or DEFAULT_CONFIG
+    info = sshd_info(sshd)
+    tree = load_tree(path, flavour="sshd", user_config=False)
+    dumped = dump(path, sshd=info.binary)
+    keys = host_keys(dumped)
+    return ServerState(path, info, tree, dumped, keys, model_offer(dumped, keys))
+
+
+# ---------------------------------------------------------------- clients
+
+
+def current_openssh() -> Profile:
+    """The newest OpenSSH release in the catalog: the client most people will upgrade to."""
+    releases = [p for p in all_profiles().values() if p.implementation == "openssh" and p.client is not None]
+    return max(releases, key=lambda p: p.version_key())
+
+
+def profile_clients(ids: Iterable[str], role: str) -> list[TrialClient]:
+    """Clients from catalog profile ids (``openssh-7.4,putty-0.76``); unknown ids raise LocalError."""
+    out: list[TrialClient] = []
+    for pid in ids:
+        profile = get_profile(pid)
+        if profile is None or profile.client is None:
+            raise LocalError(f"no client profile {pid!r} (sshdoctor compat --list shows them)")
+        out.append(TrialClient(f"{profile.id} client", profile.client.proposal(), role))
+    return out
+
+
+async def local_client(ident: str | None, *, timeout: float = 5.0) -> TrialClient:
+    """The local ssh's own KEXINIT, recorded as it would face this server."""
+    from sshdoctor.local.capture import capture_proposal
+
+    server_ident = f"SSH-2.0-{ident or 'OpenSSH_9.9'}"
+    client_ident, proposal = await capture_proposal("127.0.0.1", server_ident, timeout=timeout)
+    software = client_ident.removeprefix("SSH-2.0-")
+    return TrialClient(f"local ssh ({software})", proposal, "serve")
+
+
+def clients_from_log(text: str) -> list[TrialClient]:
+    """Clients in a pasted server log: a full KEXINIT from ``sshd -d`` debug output,
+    or the "Their offer" of ``Unable to negotiate`` lines (one client per address,
+    known only in the categories named)."""
+    from sshdoctor.diagnose.engine import explain_text
+    from sshdoctor.diagnose.vlog import VlogReader
+
+    reader = VlogReader()
+    for line in text.splitlines():
+        reader.feed(line.strip())
+    if "client" in reader.proposals:
+        return [TrialClient("client from the log (full KEXINIT)", reader.proposals["client"], "keep")]
+    by_host: dict[str, dict[Category, tuple[str, ...]]] = {}
+    for finding in explain_text(text):
+        if finding.reported_by != "openssh-server" or finding.category is None or not finding.their_offer:
+            continue
+        by_host.setdefault(finding.host or "?", {})[finding.category] = finding.their_offer
+    out: list[TrialClient] = []
+    for host, lists in by_host.items():
+        proposal = Proposal.symmetric(kex=lists.get(Category.KEX, ()), hostkey=lists.get(Category.HOSTKEY, ()),
+                                      cipher=lists.get(Category.CIPHER, ()), mac=lists.get(Category.MAC, ()),
+                                      compression=lists.get(Category.COMPRESSION, ()))
+        known = tuple(c.value for c in lists)
+        out.append(TrialClient(f"client {host} from the log ({', '.join(known)} known)", proposal, "keep", known))
+    return out
+
+
+def read_client_offer(arg: str) -> list[TrialClient]:
+    """``--client-offer``: the text itself, or a file holding it (``-`` is not read here)."""
+    text = arg
+    if "\n" not in arg and os.path.isfile(arg):
+        try:
+            with open(arg, encoding="utf-8", errors="replace") as fh:
+                text = fh.read(4 * 1024 * 1024)
+        except OSError as exc:
+            raise LocalError(f"cannot read {arg}: {exc.strerror}") from None
+    clients = clients_from_log(text)
+    if not clients:
+        raise LocalError("--client-offer: no client offer found (paste sshd's 'Unable to negotiate … Their offer: …' "
+                         "line, or its debug2 'peer client KEXINIT proposal' block)")
+    return clients
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True, slots=True)
+class ListChange:
+    """One list directive: the names added, for whom, and the full resulting value."""
+
+    category: Category
+    add: tuple[str, ...]
+    before: tuple[str, ...]
+    clients: tuple[str, ...]
+
+    @property
+    def directive(self) -> str:
+        return LISTS[self.category]
+
+    @property
+    def value(self) -> str:
+        # The new names first: the line reads strongest first; the server's order does not decide anything.
+        return ",".join([*self.add, *(n for n in self.before if n not in self.add)])
+
+    def line(self) -> ServerLine:
+        return ServerLine(self.directive, self.value)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"directive": self.directive, "add": list(self.add), "before": list(self.before),
+                "line": self.line().text, "for": list(self.clients)}
+
+
+@dataclass(frozen=True, slots=True)
+class NewHostKey:
+    """A host key the server needs: its type and file (``generate`` False: the file exists, unused)."""
+
+    key_type: str
+    path: str
+    generate: bool
+    clients: tuple[str, ...] = ()
+
+    def argv(self) -> tuple[str, ...]:
+        args, _ = KEYGEN_ARGS[self.key_type]
+        return ("ssh-keygen", "-q", *args, "-N", "", "-C", "", "-f", self.path)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"directive": "HostKey", "type": self.key_type, "path": self.path, "generate": self.generate,
+                "for": list(self.clients)}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientVerdict:
+    """A client's negotiation with the server today and after the planned change."""
+
+    client: TrialClient
+    before: Outcome
+    after: Outcome
+
+    def as_dict(self) -> dict[str, object]:
+        return {"client": self.client.name, "role": self.client.role, "partial": list(self.client.partial),
+                "before": self.before.as_dict(), "after": self.after.as_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class FixPlan:
+    """The list additions and host keys, and what they do for every client."""
+
+    changes: tuple[ListChange, ...]
+    keys: tuple[NewHostKey, ...]
+    host_key_lines: tuple[str, ...]
+    verdicts: tuple[ClientVerdict, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.changes or self.keys)
+
+    @property
+    def unfixable(self) -> list[str]:
+        """Clients that must connect but still would not."""
+        return [v.client.name for v in self.verdicts if not v.after.ok and (v.client.role == "serve" or v.before.ok
+                                                                            or v.client.partial)]
+
+    def lines(self) -> list[ServerLine]:
+        return [c.line() for c in self.changes] + [ServerLine.parse(t) for t in self.host_key_lines]
+
+
+def _hostkey_names(proposal: Proposal, supported: Mapping[Category, Sequence[str]] | None) -> list[str]:
+    allowed = None if supported is None else set(supported.get(Category.HOSTKEY, ()))
+    return [n for n in proposal.hostkey if not is_pseudo(n) and not algorithm(Category.HOSTKEY, n).certificate
+            and (allowed is None or n in allowed)]
+
+
+def _strongest(names: Iterable[str]) -> str:
+    return min(names, key=lambda n: strength_key(Category.HOSTKEY, n))
+
+
+@dataclass(slots=True)
+class _Work:
+    offer: Proposal
+    configured_hk: list[str]
+    signable: set[str]
+    adds: dict[Category, list[str]] = field(default_factory=dict)
+    users: dict[Category, list[str]] = field(default_factory=dict)
+    keys: list[NewHostKey] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, category: Category, names: Iterable[str], who: str) -> None:
+        current = self.configured_hk if category is Category.HOSTKEY else list(self.offer.get(category.slots[0]))
+        added = self.adds.setdefault(category, [])
+        for name in names:
+            if name not in current and name not in added:
+                added.append(name)
+        if who not in self.users.setdefault(category, []):
+            self.users[category].append(who)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        hk = [*self.adds.get(Category.HOSTKEY, []), *self.configured_hk]
+        offer = self.offer.with_slot(Slot.HOSTKEY, [a for a in hk if a in self.signable])
+        for category in (Category.KEX, Category.CIPHER, Category.MAC):
+            added = self.adds.get(category, [])
+            for slot in category.slots:
+                offer = offer.with_slot(slot, [*added, *(n for n in self.offer.get(slot) if n not in added)])
+        self.offer = offer
+
+
+def _key_path(state: ServerState, key_type: str) -> tuple[str, bool]:
+    """Where a new key of ``key_type`` goes: next to the loaded keys, sshd's usual name."""
+    _, name = KEYGEN_ARGS[key_type]
+    loaded = [k.path for k in state.keys if k.key_type]
+    directory = os.path.dirname(loaded[0]) if loaded else os.path.dirname(os.path.abspath(state.config))
+    path = os.path.join(directory, name)
+    if os.path.exists(path):
+        if path not in loaded and type_of(path) == key_type:
+            return path, False  # the key is there, sshd just does not load it
+        path = os.path.join(directory, name.replace("_key", "_sshdoctor_key"))
+    return path, not os.path.exists(path)
+
+
+def _fix_hostkey(state: ServerState, work: _Work, client: TrialClient, proposal: Proposal,
+                 supported: Mapping[Category, Sequence[str]] | None) -> None:
+    """A HostKeyAlgorithms restriction (a loaded key could sign what the client wants) or a missing key type."""
+    names = _hostkey_names(proposal, supported)
+    usable = [n for n in names if n in work.signable]
+    if usable:
+        best = _strongest(usable)
+        # One RSA key signs both SHA-2 forms: enable the pair, as OpenSSH's own default does.
+        picks = [n for n in _RSA_SHA2 if n in usable or n in names] if best in _RSA_SHA2 else [best]
+        work.add(Category.HOSTKEY, picks or [best], client.name)
+        return
+    makeable = [n for n in names if _KEY_FOR.get(n) in KEYGEN_ARGS]
+    if not makeable:
+        work.notes.append(f"{client.name} proposes no host-key algorithm sshdoctor can make a key for")
+        return
+    best = _strongest(makeable)
+    key_type = _KEY_FOR[best]
+    path, generate = _key_path(state, key_type)
+    work.keys.append(NewHostKey(key_type, path, generate, (client.name,)))
+    work.signable |= set(KEY_ALGORITHMS[key_type])
+    wanted = [n for n in _RSA_SHA2 if n in names] if key_type == "ssh-rsa" else [best]
+    work.add(Category.HOSTKEY, [n for n in wanted if n not in work.configured_hk], client.name)
+    if not work.adds.get(Category.HOSTKEY):
+        work.adds.pop(Category.HOSTKEY, None)
+
+
+def plan_fix(
+    state: ServerState,
+    clients: Sequence[TrialClient],
+    supported: Mapping[Category, Sequence[str]] | None,
+) -> FixPlan:
+    """The smallest change that lets every ``serve`` client (and every partial one from a
+    log) in, keeping every client that connects today. Pure: nothing is run."""
+    work = _Work(state.offer, list(state.dumped.names("hostkeyalgorithms")), set(state.signable))
+    for client in clients:
+        must = client.role == "serve" or bool(client.partial)
+        proposal = fill_partial(client, work.offer)
+        outcome = negotiate(proposal, work.offer)
+        if outcome.ok or not must:
+            continue
+        if Category.HOSTKEY in outcome.failures:
+            _fix_hostkey(state, work, client, proposal, supported)
+        plan = plan_server_fix(proposal, work.offer, supported, client_label=client.name)
+        for change in plan.changes:
+            category = Category.from_directive(change.directive)
+            # Host keys were settled above: a name no loaded key can sign would not be offered.
+            if category is not None and category in LISTS and category is not Category.HOSTKEY:
+                work.add(category, change.add, client.name)
+    changes = tuple(
+        ListChange(cat, tuple(work.adds[cat]), tuple(state.dumped.names(_DUMP_KEY[cat])), tuple(work.users[cat]))
+        for cat in LISTS if work.adds.get(cat)
+    )
+    verdicts = tuple(ClientVerdict(c, negotiate(fill_partial(c, state.offer), state.offer, client_label=c.name),
+                                   negotiate(fill_partial(c, work.offer), work.offer, client_label=c.name))
+                     for c in clients)
+    lines: list[str] = []
+    if work.keys:
+        if not state.explicit_host_keys():
+            # No HostKey line means sshd's default set; one line would replace that set, so name them all.
+            lines += [f"HostKey {k.path}" for k in state.keys if k.key_type]
+        lines += [f"HostKey {k.path}" for k in work.keys]
+    notes = list(work.notes)
+    policy = state.crypto_policy()
+    if policy and changes:
+        notes.append(f"the algorithm lists come from the crypto policy ({policy}, included through "
+                     f"{_includer(state, policy)}); update-crypto-policies rewrites that file")
+    return FixPlan(changes, tuple(work.keys), tuple(lines), verdicts, tuple(notes))
+
+
+def _includer(state: ServerState, path: str) -> str:
+    for entry in state.tree.entries:
+        if entry.directive.key == "include" and any(path == p or path.startswith(os.path.dirname(p))
+                                                    for p in entry.directive.values):
+            return entry.where
+    return state.config
+
+
+def supported_lists(state: ServerState) -> dict[Category, tuple[str, ...]] | None:
+    """What this sshd build can enable: ``ssh -Q`` when the local ssh is the same build, else unknown."""
+    from sshdoctor.local.sshbin import supported, version
+
+    try:
+        ssh = version().label
+    except LocalError:
+        return None
+    if state.sshd.identity is None or ssh != state.sshd.identity:
+        return None
+    try:
+        return {cat: supported(cat) for cat in LISTS}
+    except LocalError:
+        return None
+
+
+# ---------------------------------------------------------------- applying
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    path: str
+    backup: str | None
+    created: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "backup": self.backup, "created": self.created}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerApply:
+    """What :func:`apply_server_change` did: the proof, what was written, whether it was undone."""
+
+    placement: PlacementPlan
+    proof: Proof | None
+    applied: bool
+    written: tuple[Written, ...] = ()
+    restored: bool = False
+    generated_keys: tuple[str, ...] = ()
+    error: str | None = None
+    reload: Reload | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"applied": self.applied, "written": [w.as_dict() for w in self.written], "restored": self.restored,
+                "generated_keys": list(self.generated_keys), "error": self.error,
+                "proof": self.proof.as_dict() if self.proof else None}
+
+
+def _include_patterns(tree: ConfigTree) -> list[str]:
+    out: list[str] = []
+    for entry in tree.entries:
+        if entry.directive.key == "include":
+            out += [v if os.path.isabs(v) else os.path.join("/etc/ssh", v) for v in entry.directive.values]
+    return out
+
+
+def _generate(keys: Sequence[NewHostKey]) -> list[str]:
+    made: list[str] = []
+    try:
+        for key in keys:
+            if not key.generate:
+                continue
+            if os.path.exists(key.path):
+                raise LocalError(f"{key.path} appeared meanwhile; not overwriting it")
+            argv = [keygen_path(), *key.argv()[1:]]
+            out = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+                                 check=False)
+            if out.returncode != 0:
+                raise LocalError(f"ssh-keygen failed for {key.path}: {out.stderr.strip()[:200]}")
+            made.append(key.path)
+    except BaseException:
+        _remove(made)
+        raise
+    return made
+
+
+def _remove(paths: Iterable[str]) -> None:
+    for path in paths:
+        for name in (path, path + ".pub"):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+
+def _write(edits: Sequence[FileEdit], tree: ConfigTree) -> list[tuple[FileEdit, WriteResult]]:
+    """Replace every file atomically; if one fails, put back the ones already replaced."""
+    done: list[tuple[FileEdit, WriteResult]] = []
+    avoid = _include_patterns(tree)
+    try:
+        for edit in edits:
+            done.append((edit, replace_file(edit.path, encode(edit.text), expected=edit.original,
+                                            avoid_patterns=avoid)))
+    except BaseException:
+        _restore(done)
+        raise
+    return done
+
+
+def _restore(done: Sequence[tuple[FileEdit, WriteResult]]) -> None:
+    for edit, result in reversed(done):
+        with contextlib.suppress(OSError):
+            if edit.original is None:
+                os.unlink(result.path)
+            elif result.backup is not None:
+                # The backup is a full copy with the original's mode and owner: renaming it back is atomic.
+                os.replace(result.backup, result.path)
+
+
+def _header(purpose: str) -> tuple[str, ...]:
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    return (f"Written by sshdoctor on {stamp}: {purpose}",)
+
+
+async def apply_server_change(
+    sshd_config: str | Path,
+    lines: Sequence[str | ServerLine],
+    *,
+    keep: Sequence[Client] = (),
+    serve: Sequence[Client] = (),
+    new_keys: Sequence[NewHostKey] = (),
+    sshd: str | None = None,
+    timeout: float = 10.0,
+    local_ssh: bool = True,
+    reload: bool = False,
+    init_root: str | Path = "/",
+    purpose: str = "sshd_config change",
+) -> ServerApply:
+    """Write full sshd_config ``lines`` where they win, only if a trial sshd proves them.
+
+    Each line (``"KexAlgorithms a,b"``) replaces the line that wins today
+    in its own file, or goes where sshd reads it first. ``keep`` and
+    ``serve`` clients must negotiate with the trial server's real offer;
+    with ``local_ssh`` the real local ssh must also reach authentication.
+    ``new_keys`` are generated first (and removed again if the change is
+    refused). Nothing is replaced before the proof; after writing, ``sshd
+    -t`` and ``sshd -T`` run on the real files and any difference from
+    the proved configuration puts the originals back. ``reload`` then runs
+    the init system's reload command. Raises ConfigParseError when a file
+    does not parse, LocalError when sshd cannot be run.
+    """
+    config = str(sshd_config)
+    parsed = [line if isinstance(line, ServerLine) else ServerLine.parse(line) for line in lines
+              if isinstance(line, ServerLine) or not line.lstrip().startswith("#")]
+    tree = load_tree(config, flavour="sshd", user_config=False)
+    placement = place_lines(tree, parsed, header=_header(purpose))
+    texts = {edit.path: edit.text for edit in placement.edits}
+    clients = [c if isinstance(c, TrialClient) else TrialClient(c.name, c.proposal, role)
+               for role, group in (("serve", serve), ("keep", keep)) for c in group]
+    made = _generate(new_keys)
+    try:
+        proof = await prove(config, texts, clients, sshd=sshd, timeout=timeout, local_ssh=local_ssh)
+        if not proof.ok:
+            _remove(made)
+            return ServerApply(placement, proof, False, error=proof.message)
+        done = _write(placement.edits, tree)
+    except BaseException:
+        _remove(made)
+        raise
+    written = tuple(Written(str(r.path), str(r.backup) if r.backup else None, e.original is None) for e, r in done)
+    problem = _check_written(config, sshd, proof)
+    if problem is not None:
+        _restore(done)
+        _remove(made)
+        return ServerApply(placement, proof, False, written, True, (), problem)
+    result = ServerApply(placement, proof, True, written, False, tuple(made))
+    if reload:
+        command = reload_command(root=init_root, pidfile=dump(config, sshd=sshd).first("pidfile"))
+        result = ServerApply(placement, proof, True, written, False, tuple(made), None, run_reload(command))
+    return result
+
+
+def _check_written(config: str, sshd: str | None, proof: Proof) -> str | None:
+    """``sshd -t`` and ``sshd -T`` on the files as written: they must say what the proof saw."""
+    tested = check_config(config, sshd=sshd)
+    if not tested.ok:
+        return f"sshd -t rejects the written files ({tested.message}); the originals were put back"
+    try:
+        now = dump(config, sshd=sshd)
+    except LocalError as exc:
+        return f"{exc.message}; the originals were put back"
+    if proof.effective and dict(now.values) != proof.effective:
+        differ = sorted(k for k in set(now.values) | set(proof.effective) if now.values.get(k) != proof.effective.get(k))
+        return (f"sshd -T on the written files differs from the proved configuration ({', '.join(differ[:6])}); "
+                "the originals were put back")
+    return None
+
+
+# ---------------------------------------------------------------- the fix --server workflow
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFixResult:
+    """Everything ``fix --server`` found, planned and did; ``as_dict`` is its JSON document."""
+
+    state: ServerState
+    plan: FixPlan
+    placement: PlacementPlan
+    actions: tuple[Action, ...]
+    proof: Proof | None
+    applied: bool
+    reload: Reload
+    outcome: ServerApply | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        if self.plan.unfixable:
+            return 9
+        if not self.plan.needed:
+            return 0
+        if self.outcome is not None:
+            return 0 if self.applied else 1
+        return 0 if self.proof is not None and self.proof.ok else 1
+
+    def as_dict(self) -> dict[str, object]:
+        changes: list[dict[str, object]] = []
+        where = {p.line.key: p for p in self.placement.placed}
+        for change in self.plan.changes:
+            doc = change.as_dict()
+            placed = where.get(change.line().key)
+            if placed is not None:
+                doc.update({"file": placed.path, "op": placed.op, "winning_line": placed.winner})
+            changes.append(doc)
+        changes += [k.as_dict() for k in self.plan.keys]
+        return {
+            "sshd_config": self.state.config,
+            "effective": self.state.as_dict(),
+            "changes": changes,
+            "clients": [v.as_dict() for v in self.plan.verdicts],
+            "actions": [a.as_dict() for a in self.actions],
+            "proof": self.proof.as_dict() if self.proof else None,
+            "applied": self.applied,
+            "written": [w.as_dict() for w in self.outcome.written] if self.outcome else [],
+            "restored": self.outcome.restored if self.outcome else False,
+            "error": self.outcome.error if self.outcome else None,
+            "reload": self.reload.as_dict(),
+            "notes": list(self.notes),
+        }
+
+
+def _placement_words(path: str, op: str, line: int, original_lines: int) -> str:
+    if op == "replace":
+        return f"replace line {line} of {path}"
+    if op == "create":
+        return f"new file {path}"
+    if line > original_lines:
+        return f"at the end of {path}"
+    return f"insert before line {line} of {path}"
+
+
+def build_actions(state: ServerState, plan: FixPlan, placement: PlacementPlan, reload: Reload,
+                  *, verified: str | None = None) -> list[Action]:
+    """The plan as Actions, in the order to carry them out: keys, file edits, check, reload."""
+    actions: list[Action] = []
+    for key in plan.keys:
+        if key.generate:
+            actions.append(Action.command(key.argv(), f"Generate the {key.key_type} host key sshd lacks",
+                                          side="server", risk=None))
+    docs = {d.path: d for d in state.tree.documents}
+    for edit in placement.edits:
+        count = len(docs[edit.path].lines) if edit.path in docs else 0
+        for hunk in edit.hunks:
+            where = _placement_words(edit.path, hunk.op, hunk.line, count)
+            actions.append(Action(ActionKind.SSHD_CONFIG, f"sshd_config: {where}", side="server",
+                                  text="\n".join(hunk.new), file=edit.path, placement=where, replaces=hunk.old,
+                                  verified=verified, notes=(hunk.why,) if hunk.why else (),
+                                  extra={"op": hunk.op, "line": hunk.line}))
+    generated = [p for p in placement.placed if p.generated]
+    if generated:
+        actions.append(Action.command(
+            ["update-crypto-policies", "--set", _policy_for(plan)],
+            "Or instead of the drop-in: change the system-wide crypto policy (affects every program)",
+            side="server", extra={"alternative": True}))
+    if actions:
+        actions.append(Action.command([state.sshd.binary, "-t", "-f", state.config],
+                                      "Check the configuration as sshd reads it", side="server"))
+        if reload.argv:
+            actions.append(Action.command(reload.argv, f"Reload sshd ({reload.init}); open sessions stay",
+                                          side="server", notes=reload.notes))
+        else:
+            actions.append(Action.note("Reload sshd", *reload.notes, side="server"))
+    return actions
+
+
+def _policy_for(plan: FixPlan) -> str:
+    added = [n for c in plan.changes for n in c.add]
+    sha1_only = all("sha1" in n or n == "ssh-rsa" for n in added)
+    return "DEFAULT:SHA1" if sha1_only else "LEGACY"
+
+
+async def fix_server(
+    sshd_config: str | None = None,
+    *,
+    sshd: str | None = None,
+    for_: Sequence[str] = (),
+    keep: Sequence[str] = (),
+    client_offer: str | None = None,
+    apply: bool = False,
+    reload: bool = False,
+    timeout: float = 5.0,
+    local: bool = True,
+    init_root: str | Path = "/",
+) -> ServerFixResult:
+    """Read, plan, prove and (with ``apply``) write the server-side fix.
+
+    The clients served are the newest OpenSSH release's client and the
+    local ssh (``local``), plus ``for_`` profile ids; ``keep`` profile ids
+    and the ``client_offer`` log text must go on connecting.
+    """
+    state = read_server(sshd_config, sshd=sshd)
+    clients: list[TrialClient] = []
+    clients += profile_clients([current_openssh().id, *for_], "serve")
+    if local:
+        clients.append(await local_client(state.sshd.identity, timeout=timeout))
+    clients += profile_clients(keep, "keep")
+    if client_offer:
+        clients += read_client_offer(client_offer)
+    clients = list({c.name: c for c in clients}.values())
+    plan = plan_fix(state, clients, supported_lists(state))
+    placement = place_lines(state.tree, plan.lines(), header=_header(placement_purpose(plan)))
+    command = reload_command(root=init_root, pidfile=state.dumped.first("pidfile"))
+    notes = [*plan.notes, *placement.notes]
+    if os.path.abspath(state.config) != DEFAULT_CONFIG:
+        notes.append(f"the reload makes the running sshd read its own configuration file; that is {state.config} "
+                     "only if it was started with -f " + state.config)
+    proof: Proof | None = None
+    outcome: ServerApply | None = None
+    if plan.needed and apply:
+        outcome = await apply_server_change(
+            state.config, plan.lines(),
+            serve=[c for c in clients if c.role == "serve"], keep=[c for c in clients if c.role != "serve"],
+            new_keys=plan.keys, sshd=state.sshd.binary, timeout=timeout, reload=reload, init_root=init_root,
+            purpose=placement_purpose(plan))
+        proof = outcome.proof
+        placement = outcome.placement
+    elif plan.needed and not any(k.generate for k in plan.keys):
+        texts = {edit.path: edit.text for edit in placement.edits}
+        proof = await prove(state.config, texts, clients, sshd=state.sshd.binary, timeout=timeout)
+    verified = "trial sshd: sshd -t, its real offer, every client, the local ssh" if proof and proof.ok else None
+    actions = build_actions(state, plan, placement, command, verified=verified)
+    ran = outcome.reload if outcome is not None and outcome.reload is not None else command
+    return ServerFixResult(state, plan, placement, tuple(actions), proof, bool(outcome and outcome.applied), ran,
+                           outcome, tuple(notes))
+
+
+def placement_purpose(plan: FixPlan) -> str:
+    names = sorted({n for c in plan.changes for n in c.clients} | {n for k in plan.keys for n in k.clients})
+    return "fix --server for " + ", ".join(names)
