@@ -85,3 +85,26 @@ def test_group_block_for_legacy_pattern(sshd: Callable[..., Any], tmp_path: Path
     assert "3des-cbc" not in block
     for alias in ("legacy-one", "legacy-two"):
         assert run_ssh_check(alias, config_file=str(cfg)).kex_done
+
+
+def test_group_block_lists_the_union_strongest_first(sshd: Callable[..., Any], tmp_path: Path) -> None:
+    """One host offers only group1, the other group14 and group1: the block must not downgrade the second."""
+    only_group1 = sshd(kex=["diffie-hellman-group1-sha1"])
+    both = sshd(kex=["diffie-hellman-group1-sha1", "diffie-hellman-group14-sha1"])
+    cfg = tmp_path / "config"
+    cfg.write_text(
+        f"Host legacy-a\n    HostName 127.0.0.1\n    Port {only_group1.port}\n"
+        f"Host legacy-b\n    HostName 127.0.0.1\n    Port {both.port}\n"
+        f"Host *\n    UserKnownHostsFile {tmp_path}/kh\n    GlobalKnownHostsFile /dev/null\n"
+        "    StrictHostKeyChecking accept-new\n"
+    )
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text("legacy-a\nlegacy-b\n")
+    proc = run("fix", "--hosts", str(hosts), "--pattern", "legacy-*", "--apply", "--json", "-F", str(cfg))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["downgrades"] == {} and doc["verified"] == {"legacy-a": True, "legacy-b": True}
+    assert "KexAlgorithms +diffie-hellman-group14-sha1,diffie-hellman-group1-sha1" in cfg.read_text()
+    # Each host negotiates its own best with the block alone, as the real ssh reports it.
+    assert run_ssh_check("legacy-a", config_file=str(cfg)).chosen["kex"] == "diffie-hellman-group1-sha1"
+    assert run_ssh_check("legacy-b", config_file=str(cfg)).chosen["kex"] == "diffie-hellman-group14-sha1"

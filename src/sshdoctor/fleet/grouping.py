@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sshdoctor.fleet.analysis import HostResult
 from sshdoctor.model import Category, Change
 from sshdoctor.remedy.render import ssh_config_block
+from sshdoctor.remedy.strength import union_strongest_first
 
 _DIRECTIVE_ORDER = [c.directive for c in Category] + ["PubkeyAcceptedAlgorithms"]
 
@@ -25,11 +26,9 @@ ChangeKey = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _merge(changes: list[Change]) -> ChangeKey:
-    adds: dict[str, list[str]] = {}
-    for change in changes:
-        names = adds.setdefault(change.directive, [])
-        names += [n for n in change.add if n not in names]
-    return tuple((d, tuple(adds[d])) for d in sorted(adds, key=_order))
+    # Strongest first: the client's order decides, so a host offering group14 and group1 gets group14.
+    merged = union_strongest_first(changes)
+    return tuple((c.directive, c.add) for c in sorted(merged, key=lambda c: _order(c.directive)))
 
 
 @dataclass

@@ -10,17 +10,16 @@ ran is called verified.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sshdoctor.catalog.software import Software, identify
 from sshdoctor.host.examine import DEFAULT_CLIENT, ClientSpec, Examined, examine_resolved
+from sshdoctor.host.inplace import check_in_place
 from sshdoctor.local.capture import capture_proposal
 from sshdoctor.local.clientmodel import client_model
 from sshdoctor.local.errors import LocalError
 from sshdoctor.local.keys import has_rsa_key
-from sshdoctor.local.paths import system_dir, user_config
+from sshdoctor.local.paths import user_config
 from sshdoctor.local.verify import SshRun, run_ssh_check
 from sshdoctor.model import Action, Category, Change, ClientModel, HostReport, Outcome, actions_json
 from sshdoctor.model.invocation import Invocation
@@ -195,30 +194,6 @@ def _place(path: str | None, pattern: str, changes: tuple[Change, ...], comment:
         return None
 
 
-def _check_in_place(placement: object, path: str | None, examined: Examined, client: ClientSpec,
-                    timeout: float) -> SshRun | None:
-    """The real ssh with the config file as --apply would leave it (a private copy; -o options kept)."""
-    from sshdoctor.local.sshconfig import ApplyResult
-
-    if not isinstance(placement, ApplyResult):
-        return None
-    text = placement.new_text
-    if path is None:
-        # Without -F ssh reads the system file after the user's: so does the copy.
-        system = system_dir() / "ssh_config"
-        if system.exists():
-            text = text.rstrip("\n") + f"\n\nMatch all\nInclude {system}\n"
-    with tempfile.TemporaryDirectory(prefix="sshdoctor-place-") as tmp:
-        copy = Path(tmp) / "config"
-        copy.write_text(text)
-        copy.chmod(0o600)
-        try:
-            return run_ssh_check(examined.host_arg, port=examined.explicit_port, config_file=str(copy),
-                                 extra_options=list(client.options), timeout=max(timeout, 5.0))
-        except LocalError:
-            return None
-
-
 async def fix_host(
     spec: str,
     *,
@@ -272,8 +247,8 @@ async def fix_host(
         comment = f"added by sshdoctor fix for {report.target.display()}"
         placement = await asyncio.to_thread(_place, client.config_file, examined.host_arg, changes_t, comment)
         if verify:
-            block_run = await asyncio.to_thread(_check_in_place, placement, client.config_file, examined, client,
-                                                timeout)
+            block_run = await asyncio.to_thread(check_in_place, placement, client.config_file, examined.host_arg,
+                                                examined.explicit_port, client, timeout)
     return FixReport(
         examined=examined, plan=plan, changes=changes_t, option_changes=option_changes, predicted=predicted, run=run,
         server_side=server_side, alternatives=alts, invocation=invocation, config_path=config_path,

@@ -694,7 +694,7 @@ def _placement_words(path: str, op: str, line: int, original_lines: int) -> str:
         return f"new file {path}"
     if line > original_lines:
         return f"at the end of {path}"
-    return f"insert before line {line} of {path}"
+    return f"before line {line} of {path}"
 
 
 def build_actions(state: ServerState, plan: FixPlan, placement: PlacementPlan, reload: Reload,

@@ -117,7 +117,12 @@ def render_group(group: GroupFix, *, written: bool, out: Console | None = None) 
     out.print(Text("one block for all of them:" if written else "one block for all of them (not written; add --apply):",
                    style="bold"))
     out.print(group.applied.diff or "(already in place)", markup=False, highlight=False)
+    how = "with the file" if written else "with the file as it would be (a private copy; nothing written)"
     for host, run in group.checks.items():
-        mark, style = ("✔", "green") if run.ok else ("✘", "red")
-        verdict = "works with the file" if run.ok else printable(run.last_error or "fails")
-        out.print(Text(f"{mark} {printable(host)}: {verdict}", style=style))
+        worse = group.downgrades.get(host)
+        mark, style = ("✔", "green") if run.ok and not worse else ("✘", "red")
+        if worse:
+            verdict = "the block makes it negotiate less than its own fix: " + "; ".join(worse)
+        else:
+            verdict = f"works {how}" if run.ok else printable(run.last_error or "fails")
+        out.print(Text(f"{mark} {printable(host)}: {printable(verdict)}", style=style))
