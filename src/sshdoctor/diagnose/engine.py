@@ -107,8 +107,8 @@ class Explainer:
         return rule
 
     def _holds(self) -> bool:
-        """Whether the next line may still carry on the block held."""
-        return list_is_open(self._text) or self._open_rule() is not None
+        """Whether the next line may still carry on the block held (a line ending in a space is a soft break)."""
+        return self._text.endswith(" ") or list_is_open(self._text) or self._open_rule() is not None
 
     def flush(self) -> list[Finding]:
         """Process the lines held back for a possible continuation; their findings."""

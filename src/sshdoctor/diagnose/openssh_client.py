@@ -65,7 +65,7 @@ register_wrapped("no matching", r"\bserver [\w@.-]", max_lines=6)
 register_wrapped("Connection timed out during", r"during banner exchange", max_lines=3)
 register_wrapped("Connecting to ", r"Connecting to .* port \d+", max_lines=3)
 register_wrapped("Connection to ", r"Connection to \S+ port \d+", max_lines=3)
-register_wrapped("Connection closed by ", r"Connection closed by \S+(?: port \d+| remote host)", max_lines=3)
+register_wrapped("Connection closed by ", r"Connection closed by (?:remote host|\S+ port \d+)", max_lines=3)
 register_wrapped("Connection reset by ", r"Connection reset by (?:peer|\S+ port -?\d+)", max_lines=3)
 
 

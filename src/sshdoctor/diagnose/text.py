@@ -35,7 +35,7 @@ HIDDEN = "\u00a4hidden\u00a4"
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 # Colour codes whose ESC byte was lost on the way (CI logs copied from a browser): "[31m", "[0;1m".
-_ORPHAN_SGR = re.compile(r"\[(?:\d{1,3}(?:;\d{1,3})*)?m(?![\w-])")
+_ORPHAN_SGR = re.compile(r"\[(?:\d{1,3}(?:;\d{1,3})*m|m(?![\w-]))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -123,7 +123,8 @@ _OPENER = re.compile(
 _AFTER_LIST = re.compile(r"^(?:\s*$|\s+\[preauth\]|\s+(?:server|client|and received|and)\s|[\"\])])")
 # Prose that carries on a wrapped sentence (mail clients wrap at spaces).
 _PROSE_GOES_ON = re.compile(r"^(?:[a-z0-9(\[]|The(?:ir|y) offer)")
-_NAME_TAIL = re.compile(r"^[a-z0-9@._+\-]*[0-9@\-][a-z0-9@._+\-]*$")
+# The rest of a name cut at a line end: lower case, with a digit, "@", "-" or an inner dot ("6-cbc", "ssh.com").
+_NAME_TAIL = re.compile(r"^[a-z0-9@._+\-]*[0-9@\-.][a-z0-9@._+\-]*[a-z0-9]$|^[0-9]+$")
 # A line that starts a new record rather than continuing the one before it.
 _NEW_RECORD = re.compile(
     r"^(?:\*?[A-Z][a-z]{2} [ \d]\d |\d{4}-\d\d-\d\d|\d+ \d\d:\d\d|[%$#]|debug\d|[\w.-]+[#>]\s*$|[\w.@-]+:~?\S*[$#]\s"
@@ -187,7 +188,8 @@ def wrapped_rule(line: str) -> Wrapped | None:
 # How two lines join (see :func:`junction`).
 DIRECT = ""          # at a comma, or after a space the line kept: nothing was lost
 PROSE = " "          # between words: a space, unless the block was wrapped hard (then nothing)
-HARD_WIDTHS = frozenset({80, 100, 120, 132, 140, 160, 200})  # terminal widths a hard wrap is believed at
+# Widths at which a two-line block is believed to be a hard wrap (a soft wrap at a space is rarely exactly this long).
+HARD_WIDTHS = frozenset({40, 60, 80, 100, 120, 132, 140, 160, 200})
 
 
 def junction(prev: str, nxt: str, *, rule: Wrapped | None = None) -> str | None:
