@@ -386,8 +386,9 @@ def _fix_hostkey(state: ServerState, work: _Work, client: TrialClient, proposal:
     if not makeable:
         work.notes.append(f"{client.name} proposes no host-key algorithm sshdoctor can make a key for")
         return
-    best = _strongest(makeable)
-    key_type = _KEY_FOR[best]
+    # A new key: Ed25519 where the client takes it (small, fast, no parameters to get wrong), then ECDSA, then RSA.
+    key_type = next(kt for kt in KEYGEN_ARGS if any(_KEY_FOR[n] == kt for n in makeable))
+    best = next(n for n in makeable if _KEY_FOR[n] == key_type)
     path, generate = _key_path(state, key_type)
     work.keys.append(NewHostKey(key_type, path, generate, (client.name,)))
     work.signable |= set(KEY_ALGORITHMS[key_type])

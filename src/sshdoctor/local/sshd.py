@@ -245,7 +245,7 @@ def reload_command(*, root: str | Path = "/", pidfile: str | None = None) -> Rel
 
     systemd when it is running (``/run/systemd/system``), OpenRC
     (``/run/openrc``), SysV scripts in /etc/init.d, else a HUP to the pid
-    in sshd's PidFile. A reload re-reads the configuration without
+    in sshd's PidFile (read where it is, whatever ``root``). A reload re-reads the configuration without
     dropping open sessions; nothing here restarts sshd.
     """
     base = Path(root)
@@ -262,7 +262,7 @@ def reload_command(*, root: str | Path = "/", pidfile: str | None = None) -> Rel
         if (base / "etc/init.d" / name).exists():
             return Reload("sysv", ("service", name, "reload"))
     if pidfile and pidfile != "none":
-        pid = _read_pid(base / pidfile.lstrip("/"))
+        pid = _read_pid(Path(pidfile))
         if pid is not None:
             return Reload("signal", ("kill", "-HUP", str(pid)),
                           (f"no init system found; {pidfile} names the running sshd",))

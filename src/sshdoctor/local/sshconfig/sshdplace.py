@@ -248,6 +248,8 @@ def _render(d: _Draft, header: Sequence[str]) -> FileEdit:
     for i, line in enumerate(doc.lines):
         if i in d.inserts:
             block = [*comments, *d.inserts[i]]
+            if line.directive is not None and line.directive.key == "match":
+                block.append("")  # keep the new lines visibly apart from the block that follows
             out += [(t, nl) for t in block]
             hunks.append(Hunk("insert", i + 1, tuple(block), why="read before the line that would win"))
         if i in d.replaces:
