@@ -78,9 +78,9 @@ def connect(host: str, port: int) -> dict[str, Any]:
         try:
             transport.auth_none("sshdoctor")
             result["error"] = "the server accepted the none authentication"
-        except Exception as exc:  # noqa: BLE001  (any refusal is the expected end)
+        except Exception as exc:
             result["error"] = error_text(exc)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         result["error"] = error_text(exc)
     finally:
         if transport is not None:

@@ -19,11 +19,10 @@ from typing import Any
 
 from twisted.conch.checkers import InMemorySSHKeyDB, SSHPublicKeyChecker
 from twisted.conch.ssh import factory, keys, transport
-from twisted.cred.portal import Portal
+from twisted.cred.portal import IRealm, Portal
 from twisted.internet import reactor
 from twisted.logger import globalLogBeginner, textFileLogObserver
 from zope.interface import implementer
-from twisted.cred.portal import IRealm
 
 
 def _text(value: Any) -> str | None:

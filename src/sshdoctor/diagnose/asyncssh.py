@@ -1,8 +1,14 @@
 """AsyncSSH, the asyncio SSH library.
 
-From AsyncSSH 2.24.1 connection.py ``_choose_alg()``: ``No matching %s
-algorithm found, sent LOCAL and received REMOTE`` for key exchange,
-encryption, MAC and compression.
+From AsyncSSH connection.py ``_choose_alg()`` (2.13 to 2.24.1, checked in the
+interop lab): ``No matching %s algorithm found, sent LOCAL and received REMOTE``
+for key exchange, encryption, MAC and compression, raised as
+``asyncssh.misc.KeyExchangeFailed`` and logged as ``Sending disconnect: …``.
+"received" is always the peer's list. A server also says ``Unable to find
+compatible server host key``; a client never checks host key algorithms
+itself, the server does. Which side wrote a log shows in its first lines:
+``Opening SSH connection to …`` / ``Connected to SSH server at …`` (client) or
+``Accepted SSH client connection`` (server).
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ from sshdoctor.diagnose.common import category_from_words, negotiation, offer_tu
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.model import Category, Finding
 
+FAMILY = "asyncssh"
+_SIDE = "asyncssh-side:"
+
 _ASYNCSSH_WORDS = {
     "key exchange": Category.KEX,
     "encryption": Category.CIPHER,
@@ -21,14 +30,64 @@ _ASYNCSSH_WORDS = {
 }
 
 
+def _side(ctx: Context) -> str | None:
+    return next((f.removeprefix(_SIDE) for f in ctx.flags if f.startswith(_SIDE)), None)
+
+
+def _set_side(ctx: Context, side: str) -> None:
+    for flag in [f for f in ctx.flags if f.startswith(_SIDE)]:
+        ctx.flags.discard(flag)
+    ctx.flags.add(_SIDE + side)
+
+
+@register("asyncssh-client-log", "Opening SSH connection to", r"Opening SSH connection to ", family=FAMILY)
+def _client_log(m: re.Match[str], ctx: Context) -> Finding | None:
+    _set_side(ctx, "client")
+    return None
+
+
+@register("asyncssh-client-connected", "Connected to SSH server at", r"Connected to SSH server at ", family=FAMILY)
+def _client_connected(m: re.Match[str], ctx: Context) -> Finding | None:
+    _set_side(ctx, "client")
+    return None
+
+
+@register("asyncssh-server-log", "Accepted SSH client connection", r"Accepted SSH client connection", family=FAMILY)
+def _server_log(m: re.Match[str], ctx: Context) -> Finding | None:
+    _set_side(ctx, "server")
+    return None
+
+
 @register("asyncssh-no-matching", "algorithm found, sent",
           r"No matching (?P<what>[\w ]+?) algorithm found, sent (?P<sent>\S*) and received (?P<received>\S*)",
-          family="asyncssh")
+          family=FAMILY)
 def _asyncssh(m: re.Match[str], ctx: Context) -> Finding | None:
     category = _ASYNCSSH_WORDS.get(m["what"]) or category_from_words(m["what"])
     received = () if m["received"] == "<None>" else offer_tuple(m["received"])
     sent = () if m["sent"] == "<None>" else offer_tuple(m["sent"])
     host, port = ctx.peer or (None, None)
-    return negotiation(category, received, reported_by="asyncssh", side="client", program="AsyncSSH",
-                       our_offer=sent, host=host, port=port, evidence=m.group(0),
-                       extra={"side_note": "AsyncSSH prints the same text as a server; 'received' is the peer's list"})
+    side = _side(ctx)
+    extra: dict[str, object] = {}
+    if side is None:
+        side = "client"
+        extra["side_note"] = "AsyncSSH prints the same text as a server; 'received' is the peer's list"
+    return negotiation(category, received, reported_by="asyncssh", side=side, program="AsyncSSH",
+                       our_offer=sent, host=host, port=port, evidence=m.group(0), extra=extra)
+
+
+@register("asyncssh-no-host-key", "Unable to find compatible server host key",
+          r"Unable to find compatible server host key", family=FAMILY)
+def _host_key(m: re.Match[str], ctx: Context) -> Finding | None:
+    host, port = ctx.peer or (None, None)
+    # At debug level 2 the client's lists come just before, under "Received key exchange request".
+    offer: tuple[str, ...] | None = None
+    received = False
+    for line in ctx.recent:
+        if "Received key exchange request" in line:
+            received, offer = True, None
+        elif received and (hk := re.search(r"Host key algs: (\S*)", line)):
+            offer, received = offer_tuple(hk[1]), False
+    extra: dict[str, object] = {} if offer is not None else {
+        "missing": "offer (AsyncSSH logs the client's host key algs at debug level 2)"}
+    return negotiation(Category.HOSTKEY, offer, reported_by="asyncssh", side="server", program="AsyncSSH",
+                       host=host, port=port, evidence=m.group(0), extra=extra)
