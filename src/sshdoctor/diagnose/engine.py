@@ -114,10 +114,8 @@ class Explainer:
         """Process the lines held back for a possible continuation; their findings."""
         if not self._pieces:
             return []
-        if len(self._pieces) == 1:
-            line = self._pieces[0]
-        else:
-            line = join_block(self._pieces, self._seps, self._lengths, self._gaps)
+        pieces = self._pieces
+        line = pieces[0] if len(pieces) == 1 else join_block(pieces, self._seps, self._lengths, self._gaps)
         self._pieces, self._seps, self._lengths, self._gaps, self._text, self._rule = [], [], [], [], "", None
         return self._process(line)
 

@@ -26,8 +26,10 @@ SERVER_NAMES = ("openssh-banner-closed",)
 # The two frequent server lines are read straight from the bytes by one pattern each
 # (a literal start lets the regex engine skip ahead fast); every other line a
 # server-side recogniser can match contains one of NEEDLES and goes through the engine.
+# The port is optional (OpenSSH before 7.3 and Win32-OpenSSH's early builds leave it out).
 _FAST_NEGOTIATE = re.compile(
-    rb"Unable to negotiate with ([^ \n]+) port \d+: no matching ([A-Za-z ]+?) found\. Their offer: ([^ \n]*)")
+    rb"Unable to negotiate with ([^ \n:]+(?::[^ \n:]*)*?)(?: port \d+)?: no matching ([A-Za-z ]+?) found\. "
+    rb"Their offer: ([^ \n]*)")
 _FAST_AUTH = re.compile(rb"Failed (?:password|publickey|keyboard-interactive/pam|none|hostbased) for "
                         rb"(?:invalid user )?[^ \n]* from ([^ \n]+) port \d+")
 NEEDLES = (
