@@ -122,8 +122,7 @@ def _step(console: Console, n: int, action: Action) -> None:
 def _proof(console: Console, result: ServerFixResult) -> None:
     proof = result.proof
     if proof is None:
-        console.print("Not proved: the host key must exist first; run with --apply to generate it, prove the "
-                      "change on a trial sshd and write it.", style="yellow")
+        console.print("Not proved.", style="yellow")
         return
     if proof.ok:
         _line(console, f"Proved on a trial sshd (127.0.0.1 port {proof.port}): sshd -t accepts it, every client "

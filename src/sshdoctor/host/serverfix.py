@@ -18,8 +18,10 @@ any full sshd_config lines (``audit --harden --apply`` uses it too).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -783,14 +785,28 @@ async def fix_server(
             purpose=placement_purpose(plan))
         proof = outcome.proof
         placement = outcome.placement
-    elif plan.needed and not any(k.generate for k in plan.keys):
-        texts = {edit.path: edit.text for edit in placement.edits}
-        proof = await prove(state.config, texts, clients, sshd=state.sshd.binary, timeout=timeout)
+    elif plan.needed:
+        proof = await prove_plan(state, plan, placement, clients, timeout=timeout)
     verified = "trial sshd: sshd -t, its real offer, every client, the local ssh" if proof and proof.ok else None
     actions = build_actions(state, plan, placement, command, verified=verified)
     ran = outcome.reload if outcome is not None and outcome.reload is not None else command
     return ServerFixResult(state, plan, placement, tuple(actions), proof, bool(outcome and outcome.applied), ran,
                            outcome, tuple(notes))
+
+
+async def prove_plan(state: ServerState, plan: FixPlan, placement: PlacementPlan, clients: Sequence[TrialClient],
+                     *, timeout: float) -> Proof:
+    """Prove a plan without writing anything: host keys it would generate are made in a
+    private directory and the trial's copies name those instead."""
+    texts = {edit.path: edit.text for edit in placement.edits}
+    pending = [k for k in plan.keys if k.generate]
+    with tempfile.TemporaryDirectory(prefix="sshdoctor-keys-") as tmp:
+        for key in pending:
+            stand_in = dataclasses.replace(key, path=os.path.join(tmp, os.path.basename(key.path)))
+            _generate([stand_in])
+            texts = {path: text.replace(f"HostKey {key.path}", f"HostKey {stand_in.path}")
+                     for path, text in texts.items()}
+        return await prove(state.config, texts, clients, sshd=state.sshd.binary, timeout=timeout)
 
 
 def placement_purpose(plan: FixPlan) -> str:
