@@ -31,6 +31,7 @@ public final class JschClient {
         });
         String host = args[0];
         for (int i = 1; i < args.length; i++) {
+            LabOut.mark(LabOut.port(args[i]));
             connect(host, LabOut.port(args[i]));
         }
     }

@@ -84,6 +84,12 @@ final class LabOut {
                                   || cipher.equals("aes128-gcm") || cipher.equals("aes256-gcm"));
     }
 
+    /** The line that starts one port's share of stderr (the family module splits the log there). */
+    static void mark(int port) {
+        System.err.println("sshdoctor-harness: port " + port);
+        System.err.flush();
+    }
+
     static int port(String s) {
         return Integer.parseInt(s.trim());
     }

@@ -35,6 +35,7 @@ public final class MinaClient {
         try {
             String host = args[0];
             for (int i = 1; i < args.length; i++) {
+                LabOut.mark(LabOut.port(args[i]));
                 connect(client, host, LabOut.port(args[i]));
             }
         } finally {

@@ -11,6 +11,7 @@ public final class SshjClient {
     public static void main(String[] args) {
         String host = args[0];
         for (int i = 1; i < args.length; i++) {
+            LabOut.mark(LabOut.port(args[i]));
             connect(host, LabOut.port(args[i]));
         }
     }
