@@ -141,8 +141,29 @@ def servers() -> None:
                        "side": "server"}])
 
 
+def debug() -> None:
+    """ssh:connect from an erl one-liner with the logger at debug level: the report then has both lists."""
+    with sshd(kex="diffie-hellman-group14-sha1") as (port, server):
+        expr = (f'logger:set_primary_config(level, debug), application:ensure_all_started(ssh), '
+                f'R = ssh:connect("127.0.0.1", {port}, [{{user,"sshdoctor"}}, {{password,"wrong"}}, '
+                f'{{silently_accept_hosts,true}}, {{save_accepted_host,false}}, {{user_interaction,false}}, '
+                f'{{user_dir,"{tempfile.mkdtemp()}"}}]), io:format("~p~n", [R]), halt().')
+        out = subprocess.run(["erl", "-noshell", "-eval", expr], capture_output=True, text=True, timeout=60)
+    text = out.stdout
+    # Keep from the report before the failure on: the start-up progress reports say nothing about it.
+    text = text[text.index("=INFO REPORT"):] if "=INFO REPORT" in text else text
+    write("client-kex-debug-4.15.2",
+          command=f"erl -noshell -eval 'logger:set_primary_config(level, debug), ..., ssh:connect(\"127.0.0.1\", Port, "
+                  f"[...])' with the default algorithms, against {server}",
+          program=f"{PROGRAM}; the text is erl's output (the logger's default handler and io:format) from the first "
+                  "info report on",
+          text=text,
+          expect=[{"kind": "no-common-algorithm", "category": "kex", "reported_by": "erlang-ssh", "side": "client",
+                   "their_offer": ["diffie-hellman-group14-sha1", "kex-strict-s-v00@openssh.com"]}])
+
+
 def main(names: list[str]) -> int:
-    jobs = {"client": clients, "server": servers}
+    jobs = {"client": clients, "server": servers, "debug": debug}
     for name in names or list(jobs):
         jobs[name]()
     return 0

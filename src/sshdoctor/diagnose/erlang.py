@@ -14,16 +14,23 @@ report (logger, so stderr of an escript or the node's log):
       No common key exchange algorithm
 
 The category words are ``key exchange``, ``key`` (host key), ``cipher``,
-``mac`` and ``compress``; no direction and no lists. With more detailed logging
-it adds ``,`` and the lists (``we have:`` / ``peer have:``) on the lines
-after. ``ssh:connect`` itself returns only ``{error,"Key exchange failed"}``.
+``mac`` and ``compress``; no direction. With the logger at debug level the
+line ends in a comma and the lists follow (ours cut with ``...``)::
+
+      No common key exchange algorithm,
+      we have:
+        ecdh-sha2-nistp384, ecdh-sha2-nistp521, ...
+      peer have:
+        diffie-hellman-group14-sha1, kex-strict-s-v00@openssh.com
+
+``ssh:connect`` itself returns only ``{error,"Key exchange failed"}``.
 """
 
 from __future__ import annotations
 
 import re
 
-from sshdoctor.diagnose.common import negotiation
+from sshdoctor.diagnose.common import negotiation, offer_tuple
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.model import Category, Finding
 
@@ -41,6 +48,8 @@ _WORDS = {
 }
 _ROLE = re.compile(r"Erlang SSH (client|server) version|State = \{kexinit,(client|server)")
 _DISCONNECT = "Disconnects with code = 3 [RFC4253 11.1]: Key exchange failed"
+_PENDING = "erlang-peer-list:"  # a flag: the next list line is the peer's offer for this category and side
+_NAMES = re.compile(r"^(?P<list>[\w@.+-]+(?:, [\w@.+-]+)*)(?:\.\.\.)?$")
 
 
 def _role(ctx: Context) -> str | None:
@@ -61,9 +70,63 @@ def _no_common(m: re.Match[str], ctx: Context) -> Finding | None:
         return None
     side = _role(ctx) or "client"
     ctx.flags.add("erlang-kex-detail")
+    category = _WORDS[m["what"]]
+    ctx.flags.add(f"{_PENDING}{category.value}:{side}")
     host, port = ctx.peer or (None, None)
-    return negotiation(_WORDS[m["what"]], None, reported_by=REPORTED_BY, side=side, program=PROGRAM, host=host,
-                       port=port, evidence=m.group(0).strip(), extra={"missing": "offer and direction"})
+    # A trailing comma: the lists follow on the next lines (debug level), read by _peer_have.
+    lists_follow = m.string.rstrip().endswith(",")
+    return negotiation(category, None, reported_by=REPORTED_BY, side=side, program=PROGRAM, host=host,
+                       port=port, evidence=m.group(0).strip(),
+                       extra={"missing": "direction" if lists_follow else "offer and direction"})
+
+
+def _pending(ctx: Context) -> tuple[Category, str] | None:
+    for flag in ctx.flags:
+        if flag.startswith(_PENDING):
+            category, side = flag[len(_PENDING):].split(":")
+            return Category(category), side
+    return None
+
+
+@register("erlang-peer-have", "peer have:", r"^\s*peer have:\s*(?P<list>[\w@.+-]+(?:, [\w@.+-]+)*)?", family=FAMILY)
+def _peer_have(m: re.Match[str], ctx: Context) -> Finding | None:
+    pending = _pending(ctx)
+    if pending is None:
+        return None
+    if m["list"] is None:
+        ctx.flags.add("erlang-peer-list-next")  # the list is on the next line
+        return None
+    return _peer_offer(m["list"], pending, ctx)
+
+
+@register("erlang-peer-list", ",", r"^\s*[\w@.+-]+, ", family=FAMILY)
+def _peer_list(m: re.Match[str], ctx: Context) -> Finding | None:
+    return _list_line(m.string, ctx)
+
+
+@register("erlang-peer-one", "", r"^\s*[\w@.+-]+$", family=FAMILY)
+def _peer_one(m: re.Match[str], ctx: Context) -> Finding | None:
+    return _list_line(m.string, ctx)
+
+
+def _list_line(line: str, ctx: Context) -> Finding | None:
+    if "erlang-peer-list-next" not in ctx.flags:
+        return None
+    ctx.flags.discard("erlang-peer-list-next")
+    pending = _pending(ctx)
+    names = _NAMES.match(line.strip())
+    if pending is None or names is None:
+        return None
+    return _peer_offer(names["list"], pending, ctx)
+
+
+def _peer_offer(text: str, pending: tuple[Category, str], ctx: Context) -> Finding:
+    # The same finding as the "No common" line's, now with the peer's list: the engine merges the two.
+    ctx.flags.discard(f"{_PENDING}{pending[0].value}:{pending[1]}")
+    category, side = pending
+    host, port = ctx.peer or (None, None)
+    return negotiation(category, offer_tuple(text, sep=","), reported_by=REPORTED_BY, side=side, program=PROGRAM,
+                       host=host, port=port, extra={"missing": "direction"})
 
 
 @register("erlang-kex-failed-return", "Key exchange failed", r"\{error,\s*\"Key exchange failed\"\}", family=FAMILY)
