@@ -67,6 +67,10 @@ def test_main_file(server: Server, fix_json: FixJson) -> None:
     assert [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b] == [1, 2, 3]
     assert doc["reload"]["ran"] is False  # type: ignore[index]
     assert_serves(server, OLD_CLIENT)
+    # Run again: nothing left to do, nothing written.
+    edited = server.main.read_bytes()
+    code, again = fix_json(server.main, apply=True)
+    assert code == 0 and again["changes"] == [] and server.main.read_bytes() == edited
 
 
 def test_debian_dropin_included_at_top(server: Server, fix_json: FixJson) -> None:
@@ -121,6 +125,8 @@ def test_restrictions_then_match_blocks_and_a_missing_key_type(server: Server, f
     assert f"HostKey {new_key}" in text
     assert text.index(f"HostKey {new_key}") < text.index("Match User nobody")
     assert line_of(server.main, "HostKeyAlgorithms") == "HostKeyAlgorithms ssh-ed25519,ssh-dss"
+    assert doc["effective"]["for_connection"]["conditions"].endswith("host=localhost,addr=127.0.0.1")  # type: ignore[index]
+    assert any("Match block" in n for n in doc["notes"])  # type: ignore[union-attr]
     kinds = [a["kind"] for a in doc["actions"]]  # type: ignore[union-attr, index]
     assert kinds[0] == "command" and "ssh-keygen" in doc["actions"][0]["text"]  # type: ignore[index]
     assert "sshd_config" in kinds

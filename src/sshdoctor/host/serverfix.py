@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import getpass
 import os
 import subprocess
 import tempfile
@@ -53,6 +54,7 @@ from sshdoctor.local.sshd import (
     SshdDump,
     SshdInfo,
     check_config,
+    conditions_arg,
     dump,
     host_keys,
     keygen_path,
@@ -101,6 +103,24 @@ class ServerState:
     dumped: SshdDump
     keys: tuple[HostKeyFile, ...]
     offer: Proposal
+    # sshd -T -C for one connection (the proof's: this user from 127.0.0.1) when Match blocks exist.
+    for_connection: SshdDump | None = None
+
+    @property
+    def match_blocks(self) -> list[str]:
+        return [f"{d.path}:{s.start + 1}" for d in self.tree.documents for s in d.sections if s.kind == "match"]
+
+    def match_note(self) -> str | None:
+        """Match blocks apply per connection; say what that means for the lists."""
+        if self.for_connection is None:
+            return None
+        differ = [name for cat, name in LISTS.items()
+                  if self.for_connection.names(_DUMP_KEY[cat]) != self.dumped.names(_DUMP_KEY[cat])]
+        if differ:
+            return (f"with Match blocks, {', '.join(differ)} differ for a connection ({self.for_connection.conditions})"
+                    " from the global lists")
+        return (f"{len(self.match_blocks)} Match block(s) apply per connection; sshd takes the algorithm lists only "
+                f"outside them, so sshd -T -C {self.for_connection.conditions} shows the same lists")
 
     @property
     def signable(self) -> set[str]:
@@ -125,7 +145,10 @@ class ServerState:
             winners[name] = None if entry is None else {
                 "file": entry.doc.path, "line": entry.line.number, "text": entry.line.text.strip(),
                 "generated": is_generated(entry.doc.path)}
-        matches = [f"{d.path}:{s.start + 1}" for d in self.tree.documents for s in d.sections if s.kind == "match"]
+        match: dict[str, object] | None = None
+        if self.for_connection is not None:
+            match = {"conditions": self.for_connection.conditions,
+                     "lists": {name: list(self.for_connection.names(_DUMP_KEY[cat])) for cat, name in LISTS.items()}}
         return {
             "sshd": self.sshd.binary,
             "identity": self.sshd.identity,
@@ -134,7 +157,8 @@ class ServerState:
             "offer": self.offer.offer_dict(),
             "winning_lines": winners,
             "files": [d.path for d in self.tree.documents],
-            "match_blocks": matches,
+            "match_blocks": self.match_blocks,
+            "for_connection": match,
             "crypto_policy": self.crypto_policy(),
         }
 
@@ -160,7 +184,10 @@ def read_server(config: str | None = None, *, sshd: str | None = None) -> Server
     tree = load_tree(path, flavour="sshd", user_config=False)
     dumped = dump(path, sshd=info.binary)
     keys = host_keys(dumped)
-    return ServerState(path, info, tree, dumped, keys, model_offer(dumped, keys))
+    per: SshdDump | None = None
+    if any(s.kind == "match" for d in tree.documents for s in d.sections):
+        per = dump(path, sshd=info.binary, conditions=conditions_arg(getpass.getuser(), "localhost", "127.0.0.1"))
+    return ServerState(path, info, tree, dumped, keys, model_offer(dumped, keys), per)
 
 
 # ---------------------------------------------------------------- clients
@@ -772,21 +799,27 @@ async def fix_server(
     placement = place_lines(state.tree, plan.lines(), header=_header(placement_purpose(plan)))
     command = reload_command(root=init_root, pidfile=state.dumped.first("pidfile"))
     notes = [*plan.notes, *placement.notes]
+    if (match := state.match_note()) is not None:
+        notes.append(match)
     if os.path.abspath(state.config) != DEFAULT_CONFIG:
         notes.append(f"the reload makes the running sshd read its own configuration file; that is {state.config} "
                      "only if it was started with -f " + state.config)
     proof: Proof | None = None
     outcome: ServerApply | None = None
+    # The proof holds the plan to what it promises: clients that cannot be served by any
+    # change are reported (exit 9), not allowed to block the change for the others.
+    proved = [v.client for v in plan.verdicts if v.after.ok and (v.client.role == "serve" or v.before.ok
+                                                                 or v.client.partial)]
     if plan.needed and apply:
         outcome = await apply_server_change(
             state.config, plan.lines(),
-            serve=[c for c in clients if c.role == "serve"], keep=[c for c in clients if c.role != "serve"],
+            serve=[c for c in proved if c.role == "serve"], keep=[c for c in proved if c.role != "serve"],
             new_keys=plan.keys, sshd=state.sshd.binary, timeout=timeout, reload=reload, init_root=init_root,
             purpose=placement_purpose(plan))
         proof = outcome.proof
         placement = outcome.placement
     elif plan.needed:
-        proof = await prove_plan(state, plan, placement, clients, timeout=timeout)
+        proof = await prove_plan(state, plan, placement, proved, timeout=timeout)
     verified = "trial sshd: sshd -t, its real offer, every client, the local ssh" if proof and proof.ok else None
     actions = build_actions(state, plan, placement, command, verified=verified)
     ran = outcome.reload if outcome is not None and outcome.reload is not None else command
