@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sshdoctor.host.serverfix import ServerState, clients_from_log, model_offer, plan_fix, read_client_offer
+from sshdoctor.host.serverplan import ServerState, clients_from_log, model_offer, plan_fix, read_client_offer
 from sshdoctor.host.trial import TrialClient, trial_top
 from sshdoctor.local.errors import LocalError
 from sshdoctor.local.sshconfig.loader import load_tree
