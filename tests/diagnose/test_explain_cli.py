@@ -13,6 +13,8 @@ from sshdoctor.lab.sshd import Sshd
 
 NEG = ("Unable to negotiate with 127.0.0.1 port 2222: no matching MAC found. "
        "Their offer: hmac-sha1,hmac-md5")
+NEG_MD5 = ("Unable to negotiate with 127.0.0.1 port 2222: no matching MAC found. "
+           "Their offer: hmac-md5,hmac-md5-96")
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -21,18 +23,44 @@ def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[b
 
 
 def test_json_contract() -> None:
-    out = run(NEG, "--json")
+    out = run(NEG_MD5, "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     f = doc["findings"][0]
     assert f["kind"] == "no-common-algorithm" and f["category"] == "mac"
     assert f["host"] == "127.0.0.1" and f["port"] == 2222
-    assert f["their_offer"] == ["hmac-sha1", "hmac-md5"] and f["reported_by"] == "openssh-client"
+    assert f["their_offer"] == ["hmac-md5", "hmac-md5-96"] and f["reported_by"] == "openssh-client"
     first = doc["fixes"][0]
-    assert first["ssh_options"] == ["-o", "MACs=+hmac-sha1"]  # the stronger of the two, added not replaced
+    assert first["ssh_options"] == ["-o", "MACs=+hmac-md5"]  # the stronger of the two, added not replaced
     assert "Host 127.0.0.1" in first["ssh_config"] and "Host *" not in first["ssh_config"]
     assert first["risk"]
     assert [x["scope"] for x in doc["fixes"]] == ["ssh_config-host", "one-off", "server"]
+    kinds = [a["kind"] for x in doc["fixes"] for a in x["actions"]]
+    assert kinds == ["ssh_config", "command", "command", "sshd_config"]
+    server = doc["fixes"][2]["actions"][0]
+    # The full line, never a '+' that an earlier line would make a no-op; today's names kept.
+    assert server["text"].startswith("MACs hmac-sha2-") and server["text"].rstrip().endswith(",hmac-md5,hmac-md5-96")
+
+
+def test_an_algorithm_on_by_default_is_not_added_again() -> None:
+    """hmac-sha1 is in OpenSSH 9.2's default MACs: a '+hmac-sha1' would change nothing, so none is offered."""
+    doc = json.loads(run(NEG, "--json").stdout)
+    first = doc["fixes"][0]
+    assert first["ssh_options"] == [] and "on by default" in first["title"]
+    assert not any("+hmac-sha1" in a["text"] for x in doc["fixes"] for a in x["actions"])
+
+
+def test_every_failing_category_in_one_fix() -> None:
+    text = "\n".join([
+        "debug1: Connecting to 127.0.0.1 [127.0.0.1] port 2222.",
+        "Unable to negotiate with 127.0.0.1 port 2222: no matching key exchange method found. "
+        "Their offer: diffie-hellman-group1-sha1,kex-strict-s-v00@openssh.com",
+    ])
+    doc = json.loads(run("-", "--json", stdin=text.encode()).stdout)
+    first = doc["fixes"][0]
+    assert first["ssh_options"] == ["-o", "KexAlgorithms=+diffie-hellman-group1-sha1"]
+    # A signal is never offered as a method.
+    assert "kex-strict" not in json.dumps(doc["fixes"])
 
 
 def test_not_recognised_exit_code_and_hint() -> None:
@@ -79,7 +107,14 @@ def test_server_log_summary(tmp_path: Path) -> None:
     assert group["clients"] == 12 and group["events"] == 12
     assert group["summary"].startswith("12 clients from 10.1.0.0/16 failed: no matching host key type, they offered ssh-rsa")
     assert doc["findings"][0]["reported_by"] == "openssh-server"
-    assert doc["fixes"][0]["sshd_config"] == "HostKeyAlgorithms +ssh-rsa\n"
+    # Every client offers only ssh-rsa (weak): updating them comes first, the server's line second; that line is
+    # the whole list (this machine's sshd -T), so the modern algorithms stay and no earlier line can make it a no-op.
+    assert doc["fixes"][0]["title"].startswith("update the client")
+    server = doc["fixes"][1]["actions"][0]
+    if server["kind"] == "sshd_config":
+        assert server["text"].startswith("HostKeyAlgorithms ssh-rsa,") and "rsa-sha2-512" in server["text"]
+    else:  # no readable sshd here: the tool that reads the real file does it
+        assert server["argv"][:4] == ["sudo", "sshdoctor", "fix", "--server"]
 
 
 def test_real_ssh_fix_gets_past_key_exchange(sshd: Callable[..., Sshd], ssh_binary: str, tmp_path: Path) -> None:

@@ -104,6 +104,7 @@ def _fix_context(findings: list[Any]) -> Any:
             label = version().label
         except LocalError:
             pass  # no usable local ssh: fixes say they were not checked
+    effective, lines = _host_lists(findings) if defaults else ({}, {})
     files = {}
     for path in paths_to_check(findings):
         real = expand_user(path)
@@ -119,7 +120,64 @@ def _fix_context(findings: list[Any]) -> Any:
         except OSError:
             pass
         files[path] = FileFact(path=path, exists=True, mode=st.st_mode, uid=st.st_uid, first_line=first)
-    return FixContext(supported=supported, defaults=defaults, files=files, uid=os.getuid(), local_label=label)
+    sshd_lists = _sshd_lists() if any(f.extra.get("side") == "server" for f in findings) else {}
+    return FixContext(supported=supported, defaults=defaults, files=files, uid=os.getuid(), local_label=label,
+                      effective=effective, config_lines=lines, sshd_lists=sshd_lists)
+
+
+def _sshd_lists() -> dict[Any, tuple[str, ...]]:
+    """What this machine's sshd offers now (``sshd -T``; it needs to read the config and host keys,
+    so usually root): a server log explained on its own server gets full lines."""
+    import shutil
+    import subprocess
+
+    from sshdoctor.model import Category
+
+    sshd = next((p for p in (shutil.which("sshd"), "/usr/sbin/sshd") if p and os.access(p, os.X_OK)), None)
+    if sshd is None:
+        return {}
+    try:
+        out = subprocess.run([sshd, "-T"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if out.returncode != 0:
+        return {}
+    lists: dict[Any, tuple[str, ...]] = {}
+    for line in out.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        category = Category.from_directive(key)
+        if category is not None and category is not Category.COMPRESSION:
+            lists[category] = tuple(n for n in value.split(",") if n)
+    return lists
+
+
+def _host_lists(findings: list[Any]) -> tuple[dict[Any, tuple[str, ...]], dict[Any, tuple[str, int, str]]]:
+    """For the host a client-side message names: the lists the local ssh would use for it (ssh -G),
+    and the configuration line that sets each category that differs from the defaults."""
+    from sshdoctor.local.clientmodel import compiled_defaults
+    from sshdoctor.local.effective import effective
+    from sshdoctor.local.errors import LocalError
+    from sshdoctor.local.sshconfig.which import winning_line
+    from sshdoctor.model import Category
+
+    host = next((f.host for f in findings if f.kind == "no-common-algorithm" and f.host
+                 and f.extra.get("side") != "server" and f.reported_by in ("openssh-client", "libssh")), None)
+    if host is None:
+        return {}, {}
+    try:
+        eff = effective(host)
+    except LocalError:
+        return {}, {}
+    defaults = compiled_defaults()
+    lists = {c: eff.algorithms(c) for c in Category}
+    lines: dict[Any, tuple[str, int, str]] = {}
+    for category, names in lists.items():
+        if category is Category.COMPRESSION or names == defaults.get(category):
+            continue
+        found = winning_line(host, category.directive, hostname=eff.hostname)
+        if found is not None:
+            lines[category] = (found.path, found.line, found.text)
+    return lists, lines
 
 
 def _probe(findings: list[Any], host: str | None, port: int | None, timeout: float) -> tuple[list[Any], str | None]:

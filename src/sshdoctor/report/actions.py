@@ -35,16 +35,19 @@ def print_verbatim(out: Console, text: str, style: str = "cyan") -> None:
         out.print(Text(INDENT + line, style=style), soft_wrap=True, highlight=False, markup=False)
 
 
-def render_action(out: Console, action: Action, *, number: int | None = None) -> None:
+def render_action(out: Console, action: Action, *, number: int | None = None, show_title: bool = True,
+                  show_risk: bool = True) -> None:
     """One action: its title (and where it goes), the text to copy, then what it costs and what proved it."""
     head = Text(f"{number}. " if number is not None else "", style="bold")
-    head.append(printable(action.title), style="bold")
+    if show_title:
+        head.append(printable(action.title), style="bold")
     where = [w for w in (action.file, action.placement) if w]
     if action.kind in (ActionKind.SSH_CONFIG, ActionKind.SSHD_CONFIG) and where:
-        head.append(f"  [{printable(' — '.join(where))}]", style="dim")
+        head.append(f"{'  ' if show_title else INDENT}[{printable(' — '.join(where))}]", style="dim")
     elif action.language and action.kind in (ActionKind.LIBRARY, ActionKind.DEVICE):
-        head.append(f"  [{printable(action.language)}]", style="dim")
-    out.print(head)
+        head.append(f"{'  ' if show_title else INDENT}[{printable(action.language)}]", style="dim")
+    if head.plain.strip():
+        out.print(head)
     if action.replaces:
         out.print(Text(f"{INDENT}(in place of: {printable(' / '.join(action.replaces))})", style="dim"))
     if action.copyable:
@@ -53,8 +56,24 @@ def render_action(out: Console, action: Action, *, number: int | None = None) ->
         out.print(Text(f"{INDENT}{printable(note)}", style="dim"))
     if action.verified:
         out.print(Text(f"{INDENT}✔ verified: {printable(action.verified)}", style="green"))
-    if action.risk:
+    if action.risk and show_risk:
         out.print(Text(f"{INDENT}cost: {printable(action.risk)}", style="yellow"))
+
+
+def action_from_dict(doc: dict[str, object]) -> Action:
+    """An action back from its JSON form (for renderers handed ``as_dict`` documents)."""
+    def text(key: str) -> str | None:
+        value = doc.get(key)
+        return str(value) if value is not None else None
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = doc.get(key)
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+    return Action(ActionKind(str(doc["kind"])), str(doc.get("title", "")), side=str(doc.get("side", "client")),
+                  text=str(doc.get("text", "")), argv=strings("argv"), file=text("file"), placement=text("placement"),
+                  replaces=strings("replaces"), language=text("language"), risk=text("risk"),
+                  verified=text("verified"), notes=strings("notes"))
 
 
 def render_actions(out: Console, actions: Sequence[Action], *, heading: str | None = None, numbered: bool = False) -> None:

@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from sshdoctor.catalog import is_pseudo
 from sshdoctor.model import Finding
+from sshdoctor.report.actions import action_from_dict, render_action
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import CATEGORY_TITLE, console
 
@@ -82,7 +84,13 @@ def render_findings(findings: Sequence[Finding], fixes: Sequence[dict[str, objec
             out.print(Text("  " + printable(summary), style="bold"))
         if f.their_offer is not None:
             label = "client offered" if f.extra.get("side") == "server" else "their offer"
-            out.print(Text.assemble(("  " + label + ": ", "bold"), printable(", ".join(f.their_offer) or "(nothing)")))
+            offered = [n for n in f.their_offer if not is_pseudo(n)]
+            signals = [n for n in f.their_offer if is_pseudo(n)]
+            line = Text.assemble(("  " + label + ": ", "bold"), printable(", ".join(offered) or "(nothing)"))
+            if signals:
+                line.append(f"  (and the protocol signals {printable(', '.join(signals))}, which are not methods)",
+                            style="dim")
+            out.print(line)
         elif f.kind == "no-common-algorithm":
             out.print(Text("  their offer: not in the message", style="yellow"))
         out.print(Text("  " + printable(f.explanation)))
@@ -90,26 +98,14 @@ def render_findings(findings: Sequence[Finding], fixes: Sequence[dict[str, objec
         for fix in mine:
             out.print(Text.assemble(("  " + str(fix.get("rank")) + ". ", "bold green"),
                                     (printable(str(fix.get("title"))), "bold")))
-            for key in ("ssh_config", "sshd_config"):
-                block = fix.get(key)
-                if isinstance(block, str) and block:
-                    where = "~/.ssh/config" if key == "ssh_config" else "sshd_config"
-                    out.print(Text(f"     in {where}:", style="dim"))
-                    for line in block.rstrip("\n").splitlines():
-                        out.print(Text("       " + printable(line), style="cyan"))
-            commands = fix.get("commands")
-            if isinstance(commands, dict):
-                for name, cmd in commands.items():
-                    for j, line in enumerate(str(cmd).splitlines()):
-                        lead = f"     {name}: " if j == 0 else "       "
-                        out.print(Text.assemble((printable(lead), "dim"), (printable(line), "cyan")))
-            notes = fix.get("notes")
-            if isinstance(notes, list):
-                for note in notes:
-                    out.print(Text("     " + printable(str(note)), style="dim"))
-            risk = fix.get("risk")
-            if risk:
-                out.print(Text.assemble(("     risk: ", "yellow"), printable(str(risk))))
+            docs = fix.get("actions")
+            seen_risk: set[str] = set()
+            for doc in docs if isinstance(docs, list) else []:
+                if isinstance(doc, dict):
+                    action = action_from_dict(doc)
+                    render_action(out, action, show_title=action.title != fix.get("title"),
+                                  show_risk=bool(action.risk) and action.risk not in seen_risk)
+                    seen_risk.add(action.risk or "")
         out.print()
 
 
