@@ -69,6 +69,8 @@ def _no_common(m: re.Match[str], ctx: Context) -> Finding | None:
     if not any(_DISCONNECT in line for line in ctx.recent):
         return None
     side = _role(ctx) or "client"
+    # russh's errors read the same ("No common key exchange algorithm"): under Erlang's report the line is ours.
+    ctx.flags.add("consumed")
     ctx.flags.add("erlang-kex-detail")
     category = _WORDS[m["what"]]
     ctx.flags.add(f"{_PENDING}{category.value}:{side}")
