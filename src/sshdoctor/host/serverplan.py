@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import getpass
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ LISTS = {
     Category.MAC: "MACs",
 }
 _DUMP_KEY = {cat: name.lower() for cat, name in LISTS.items()}
+_ALGORITHM = re.compile(r"[A-Za-z0-9@._+-]+\Z")
 _RSA_SHA2 = ("rsa-sha2-512", "rsa-sha2-256")
 # Which key type signs each host-key algorithm sshdoctor may add a key for.
 _KEY_FOR = {alg: kt for kt, algs in KEY_ALGORITHMS.items() for alg in algs}
@@ -335,6 +337,10 @@ class _Work:
         current = self.configured_hk if category is Category.HOSTKEY else list(self.offer.get(category.slots[0]))
         added = self.adds.setdefault(category, [])
         for name in names:
+            if not _ALGORITHM.match(name):
+                # A name from a pasted log that no sshd could take; sshd -t would refuse the line anyway.
+                self.notes.append(f"{name!r} is not an algorithm name; not added")
+                continue
             if name not in current and name not in added:
                 added.append(name)
         if who not in self.users.setdefault(category, []):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ DROPIN_NAME = "00-sshdoctor.conf"
 ACCUMULATING = frozenset({"hostkey", "hostcertificate", "listenaddress", "port", "acceptenv", "subsystem",
                           "include", "setenv"})
 _GLOB = set("*?[")
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def is_generated(path: str) -> bool:
@@ -50,6 +52,13 @@ class ServerLine:
 
     directive: str
     value: str
+
+    def __post_init__(self) -> None:
+        # What is written must stay one directive on one line: no line breaks, no comment
+        # start, no other control characters (a name pasted from a log could carry any).
+        if not _KEYWORD.match(self.directive) or not self.value.strip() or any(
+                c == "#" or ord(c) < 0x20 or c == "\x7f" for c in self.value):
+            raise ValueError(f"cannot write {self.directive!r} {self.value!r} as an sshd_config line")
 
     @property
     def key(self) -> str:
