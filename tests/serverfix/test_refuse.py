@@ -79,6 +79,11 @@ def test_lock_out_of_a_kept_client_is_refused(server: Server) -> None:
     assert done.applied, done.error
     assert "KexAlgorithms curve25519-sha256\n" in server.main.read_text()
     assert check_config(server.main).ok
+    # The same again: already in effect, nothing written, no new backup.
+    backups = sorted(server.root.glob("sshd_config.sshdoctor-*.bak"))
+    again = apply(server, ["KexAlgorithms curve25519-sha256"])
+    assert again.applied and again.written == () and again.proof is None
+    assert sorted(server.root.glob("sshd_config.sshdoctor-*.bak")) == backups
 
 
 def test_lock_out_of_the_local_ssh_is_refused(server: Server) -> None:

@@ -194,6 +194,11 @@ async def apply_server_change(
               if isinstance(line, ServerLine) or not line.lstrip().startswith("#")]
     tree = load_tree(config, flavour="sshd", user_config=False)
     placement = place_lines(tree, parsed, header=_header(purpose))
+    changed = [e for e in placement.edits if e.original is None or encode(e.text) != e.original]
+    if not changed and not new_keys:
+        # Every line already says what it should: nothing to prove, nothing to write.
+        return ServerApply(dataclasses.replace(placement, edits=()), None, True)
+    placement = dataclasses.replace(placement, edits=tuple(changed))
     texts = {edit.path: edit.text for edit in placement.edits}
     clients = [c if isinstance(c, TrialClient) else TrialClient(c.name, c.proposal, role)
                for role, group in (("serve", serve), ("keep", keep)) for c in group]
