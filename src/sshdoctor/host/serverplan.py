@@ -11,6 +11,7 @@ can use none of the loaded ones, each change as the full resulting line.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import getpass
 import os
@@ -152,7 +153,8 @@ def read_server(config: str | None = None, *, sshd: str | None = None) -> Server
     keys = host_keys(dumped)
     per: SshdDump | None = None
     if any(s.kind == "match" for d in tree.documents for s in d.sections):
-        per = dump(path, sshd=info.binary, conditions=conditions_arg(getpass.getuser(), "localhost", "127.0.0.1"))
+        with contextlib.suppress(LocalError):  # e.g. Match Group for a user the system cannot look up
+            per = dump(path, sshd=info.binary, conditions=conditions_arg(getpass.getuser(), "localhost", "127.0.0.1"))
     return ServerState(path, info, tree, dumped, keys, model_offer(dumped, keys), per)
 
 
