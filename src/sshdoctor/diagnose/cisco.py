@@ -41,9 +41,7 @@ def _loose(word: str) -> str:
 _CLIENT, _SERVER = _loose("client"), _loose("server")
 _IOS = (r"(?:%SSH-3-NO_MATCH: No matching|\bSSH2? \d+: no matching) (?P<what>[\w " + BREAK + r"]+?) found: " + _CLIENT
         + rf"[ {BREAK}]+(?P<client>.*?)[ {BREAK}]+" + _SERVER + rf"[ {BREAK}]+(?P<server>\S.*?)\s*$")
-_SERVER_WORD = re.compile(rf"[ {BREAK}]{_SERVER}[ {BREAK}]+[\w@.-]")
-
-register_wrapped("%SSH-3-NO_MATCH", lambda text: _SERVER_WORD.search(text) is not None)
+register_wrapped("%SSH-3-NO_MATCH", rf"[ {BREAK}]{_SERVER}[ {BREAK}]+[\w@.-]")
 register_wrapped("SECURITY-SSHD", ", server ")
 
 # Names that only an OpenSSH-derived server puts in its list: a "server" list holding one did not come from IOS.

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from sshdoctor.catalog import Rating, algorithm, is_pseudo
-from sshdoctor.diagnose.text import BREAK, HIDDEN, fragments, whole_names
+from sshdoctor.diagnose.text import BREAK, HIDDEN, Lazy, fragments, whole_names
 from sshdoctor.model import Category, Finding
 
 NO_COMMON = "no-common-algorithm"
@@ -75,14 +75,14 @@ def port_of(text: str | None) -> int | None:
 
 
 # What people write instead of an address when they paste a message.
-_PLACEHOLDER_WORD = re.compile(
+_PLACEHOLDER_WORD = Lazy(
     r"(?:your|my|remote|target|the|some|ssh|sftp|real|server|client)?[-_. ]?"
     r"(?:host(?:[-_ ]?name)?|server(?:[-_ ]?name)?|ip(?:[-_ ]?(?:v[46]|addr(?:ess)?))?|addr(?:ess)?|domain|"
     r"fqdn|redacted\w*|hidden|ip[-_]?here|x+|\*+)"
     r"(?:[-_ ]?(?:\d|ip|addr(?:ess)?|name))?(?:\.(?:example|domain|local|com|net|org|lan)){0,3}"
 )
-_PLACEHOLDER_OCTET = re.compile(r"[xyzXYZ*#?]+|\d{1,3}")
-_EXAMPLE_PLACEHOLDER = re.compile(r"(?:(?:[\w-]+\.)?example|domain|yourdomain|mydomain)\.(?:com|org|net)")
+_PLACEHOLDER_OCTET = Lazy(r"[xyzXYZ*#?]+|\d{1,3}")
+_EXAMPLE_PLACEHOLDER = Lazy(r"(?:(?:[\w-]+\.)?example|domain|yourdomain|mydomain)\.(?:com|org|net)")
 
 
 def is_placeholder_host(text: str | None) -> bool:

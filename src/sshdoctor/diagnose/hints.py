@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from sshdoctor.diagnose.text import clean_line
+from sshdoctor.diagnose.text import clean_line, strip_paste
 
 # (kind, a typical message). Only used to point the user at the nearest match.
 KNOWN: tuple[tuple[str, str], ...] = (
@@ -21,6 +21,10 @@ KNOWN: tuple[tuple[str, str], ...] = (
     ("no-common-algorithm", "ssh: handshake failed: ssh: no common algorithm for key exchange"),
     ("no-common-algorithm", "Algorithm negotiation fail"),
     ("no-common-algorithm", "dbclient: Connection to user@HOST:22 exited: No matching algo kex"),
+    ("no-common-algorithm", "no matching key exchange method found. Their offer: LIST"),
+    ("no-common-algorithm", "%SSH-3-NO_MATCH: No matching kex algorithm found: client LIST server LIST"),
+    ("max-startups", "kex_exchange_identification: banner line 0: Exceeded MaxStartups"),
+    ("max-startups", "drop connection #10 from [ADDR]:PORT on [ADDR]:22 past MaxStartups"),
     ("banner-exchange-closed", "kex_exchange_identification: Connection closed by remote host"),
     ("connection-reset", "kex_exchange_identification: read: Connection reset by peer"),
     ("banner-timeout", "Connection timed out during banner exchange"),
@@ -49,7 +53,7 @@ def closest_hint(lines: Iterable[str], *, max_lines: int = 40) -> tuple[str, str
     for i, raw in enumerate(lines):
         if i >= max_lines:
             break
-        line = clean_line(raw)[:300].lower()
+        line = strip_paste(clean_line(raw))[:300].lower()
         words = set(_WORDS.findall(line))
         if not words:
             continue

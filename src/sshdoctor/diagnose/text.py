@@ -19,7 +19,6 @@ the two pieces are joined with :data:`BREAK`, and :func:`whole_names` (which
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,8 +55,37 @@ def clean_line(line: str) -> str:
 
 # --- decoration around a pasted message -------------------------------------------------------
 
-_FENCE = re.compile(r"^\s*(?:```|~~~)[^`]*$")
-_LEAD = re.compile(
+
+class Lazy:
+    """A pattern compiled on first use: most runs explain one line and never need most of these."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def rx(self) -> re.Pattern[str]:
+        """The compiled pattern."""
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return self._compiled
+
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.rx.match(text, pos)
+
+    def search(self, text: str, pos: int = 0, endpos: int = 1 << 30) -> re.Match[str] | None:
+        return self.rx.search(text, pos, endpos)
+
+    def sub(self, repl: str, text: str) -> str:
+        return self.rx.sub(repl, text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self.rx.fullmatch(text)
+
+_FENCE = Lazy(r"^\s*(?:```|~~~)[^`]*$")
+_LEAD = Lazy(
     r"^(?:"
     r"\s+"                                    # indentation
     r"|>[ >]*"                                # markdown / e-mail quote markers: "> ", ">> ", "> > "
@@ -69,8 +97,8 @@ _LEAD = re.compile(
     r"|#{1,6}\s+"                             # a markdown heading
     r")"
 )
-_MAILTO = re.compile(r"\[([^\]\s]+@[^\]\s]+)\]\(mailto:[^)\s]*\)")
-_CF_EMAIL = re.compile(r"\[email(?:&#160;|\xa0| )protected\]")
+_MAILTO = Lazy(r"\[([^\]\s]+@[^\]\s]+)\]\(mailto:[^)\s]*\)")
+_CF_EMAIL = Lazy(r"\[email(?:&#160;|\xa0| )protected\]")
 _LEAD_CHARS = frozenset(" \t>-*+`[#0123456789\u2022\u25aa\u2013")
 
 
@@ -86,6 +114,8 @@ def strip_paste(line: str) -> str:
     if not line:
         return line
     if "&" in line and ";" in line:
+        import html  # only pastes from web pages need it; it costs start-up time
+
         line = html.unescape(line)
     if "**" in line:
         line = line.replace("**", "")
@@ -111,22 +141,22 @@ def strip_paste(line: str) -> str:
 # --- lists and wrapped messages ---------------------------------------------------------------
 
 _NAME = r"[\w@.+\-\u00a4\u00a6]"
-_TAIL = re.compile(r"(?:^|(?<=[\s\[(=\"':]))(?P<tok>" + _NAME + r"+(?:," + _NAME + r"*)*)$")
-_HEAD = re.compile(r"^(?P<tok>,?" + _NAME + r"+(?:," + _NAME + r"*)*,?)(?P<rest>.*)$")
+_TAIL = Lazy(r"(?:^|(?<=[\s\[(=\"':]))(?P<tok>" + _NAME + r"+(?:," + _NAME + r"*)*)$")
+_HEAD = Lazy(r"^(?P<tok>,?" + _NAME + r"+(?:," + _NAME + r"*)*,?)(?P<rest>.*)$")
 # Words after which a name-list begins, as the programs sshdoctor knows print them.
-_OPENER = re.compile(
+_OPENER = Lazy(
     r"(?:offer:|\bclient|\bserver|available:|proposal=\"|algorithms:|\bctos:|\bstoc:|\bsent|\breceived|"
     r"offered:\s*\[|\[|\bmethods?:|\bciphers?:|\bmacs?:|\bkex:|\bkeys?:)\s*$",
     re.IGNORECASE,
 )
 # After a list, these may follow on the continued line: the list ended there.
-_AFTER_LIST = re.compile(r"^(?:\s*$|\s+\[preauth\]|\s+(?:server|client|and received|and)\s|[\"\])])")
+_AFTER_LIST = Lazy(r"^(?:\s*$|\s+\[preauth\]|\s+(?:server|client|and received|and)\s|[\"\])])")
 # Prose that carries on a wrapped sentence (mail clients wrap at spaces).
-_PROSE_GOES_ON = re.compile(r"^(?:[a-z0-9(\[]|The(?:ir|y) offer)")
+_PROSE_GOES_ON = Lazy(r"^(?:[a-z0-9(\[]|The(?:ir|y) offer)")
 # The rest of a name cut at a line end: lower case, with a digit, "@", "-" or an inner dot ("6-cbc", "ssh.com").
-_NAME_TAIL = re.compile(r"^[a-z0-9@._+\-]*[0-9@\-.][a-z0-9@._+\-]*[a-z0-9]$|^[0-9]+$")
+_NAME_TAIL = Lazy(r"^[a-z0-9@._+\-]*[0-9@\-.][a-z0-9@._+\-]*[a-z0-9]$|^[0-9]+$")
 # A line that starts a new record rather than continuing the one before it.
-_NEW_RECORD = re.compile(
+_NEW_RECORD = Lazy(
     r"^(?:\*?[A-Z][a-z]{2} [ \d]\d |\d{4}-\d\d-\d\d|\d+ \d\d:\d\d|[%$#]|debug\d|[\w.-]+[#>]\s*$|[\w.@-]+:~?\S*[$#]\s"
     r"|Unable to negotiate|(?:kex|ssh)_exchange_identification|ssh(?:_dispatch_run_fatal)?:|Connection |OpenSSH_|"
     r"Bad packet|Corrupted MAC|Permission denied|Host key|Warning:|@@@|Received disconnect|Load key|banner exchange|"
@@ -171,7 +201,7 @@ def register_wrapped(start: str, complete: str | Callable[[str], bool], *, max_l
     whatever message holds them.
     """
     if isinstance(complete, str):
-        pattern = re.compile(complete)
+        pattern = Lazy(complete)
         _WRAPPED.append(Wrapped(start, lambda text: pattern.search(text) is not None, max_lines))
     else:
         _WRAPPED.append(Wrapped(start, complete, max_lines))
