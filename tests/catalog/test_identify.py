@@ -12,7 +12,7 @@ import pytest
 from sshdoctor.catalog import identify
 from sshdoctor.catalog.identify import NoProfileAtOrBelow, Resolution, for_banner, for_software, resolve
 from sshdoctor.catalog.profiles import Profile, Side, all_profiles, get_profile
-from sshdoctor.fleet.compat import CompatUsageError, find_profile
+from sshdoctor.host.compat import CompatUsageError, find_profile
 from sshdoctor.model import Banner
 
 

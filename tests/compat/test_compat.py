@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sshdoctor.catalog.profiles import all_profiles, get_profile
-from sshdoctor.fleet.compat import CompatUsageError, find_profile, profile_client_model, select_clients
+from sshdoctor.host.compat import CompatUsageError, find_profile, profile_client_model, select_clients
 from sshdoctor.model import Category, Proposal, Slot
 from sshdoctor.negotiate import negotiate
 from sshdoctor.remedy.serverfix import plan_server_fix

@@ -85,12 +85,15 @@ def test_html_report_in_headless_chromium(
     assert sorted(r["data-status"] for r in host_rows) == ["fails", "ok", "ok", "unreachable"]
     legacy = next(r for r in host_rows if r["data-status"] == "fails")
     assert "diffie-hellman-group14-sha1" in legacy["data-text"] and str(servers[1].port) in legacy["data-text"]
-    # Heat map: 4 hosts × (local ssh + 2 profiles).
-    assert len(page.heat_cells) == 12
+    # Heat map: the 3 reachable hosts × (local ssh + 2 profiles); the unreachable one does not fill it with "–".
+    assert len(page.heat_cells) == 9
     classes = [c for c, _ in page.heat_cells]
     assert classes.count("cell ok") == 2 * 3 + 1  # modern hosts everywhere, the legacy one for OpenSSH 7.4
     assert classes.count("cell fail") == 2 and ("cell fail", "✘ kex") in page.heat_cells
-    assert classes.count("cell na") == 3
+    assert classes.count("cell na") == 0
+    # Grades are coloured; the one-off command is the runnable form (-p PORT, never [host]:port).
+    assert re.search(r'class="grade grade-[a-f]"', raw)
+    assert f"-p {servers[1].port} 127.0.0.1" in raw and f"[127.0.0.1]:{servers[1].port}</code>" not in raw
     assert "KexAlgorithms +diffie-hellman-group14-sha1" in page.text_by_id["fragment"]
     assert not [s for s in page.sources if s.startswith(("http:", "https:", "//"))]
     shot = tmp_path / "report.png"

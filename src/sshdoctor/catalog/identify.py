@@ -345,3 +345,15 @@ def _versioned_release(spec: str) -> Resolution | None:
         raise _too_old(releases, spec)
     which = f"its newest {version}.x release" if line else "the nearest earlier release"
     return Resolution(nearest, f"the catalog has no {releases[0].name} {version}; using {which}, {nearest.id}")
+
+
+def profile_of(banner: Banner | None) -> Profile | None:
+    """The profile of a peer's banner, or None when the catalog has none for it (older than every release,
+    or an implementation it does not profile)."""
+    if banner is None:
+        return None
+    try:
+        found = for_banner(banner)
+    except NoProfileAtOrBelow:
+        return None
+    return found.profile if found is not None else None

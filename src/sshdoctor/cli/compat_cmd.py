@@ -8,8 +8,8 @@ from typing import TypeVar
 import click
 
 from sshdoctor.cli.common import EXIT_USAGE, fail, run_async, timeout_option
-from sshdoctor.fleet.compat import CompatUsageError, client_matrix
-from sshdoctor.fleet.compat import compat as compare_endpoints
+from sshdoctor.host.compat import CompatUsageError, client_matrix
+from sshdoctor.host.compat import compat as compare_endpoints
 from sshdoctor.host.examine import ClientSpec
 
 T = TypeVar("T")

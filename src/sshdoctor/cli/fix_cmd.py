@@ -35,20 +35,43 @@ def _read_hosts(path: str) -> list[str]:
 @click.option("--pattern", help="With --hosts: one 'Host PATTERN' block for all of them (e.g. 'legacy-*').")
 @click.option("--offer-keys", is_flag=True, help="Let the verification run offer your keys (never a password).")
 @click.option("--no-verify", is_flag=True, help="Plan only; do not run ssh against the host.")
+@click.option("--server", "on_server", is_flag=True,
+              help="Run on the server: change its sshd_config so clients connect without any workaround.")
+@click.option("--sshd-config", type=click.Path(dir_okay=False), help="With --server: the sshd_config (default the system's).")
+@click.option("--sshd", "sshd_path", type=click.Path(dir_okay=False), help="With --server: the sshd binary to ask.")
+@click.option("--for", "for_", metavar="PROFILES", help="With --server: more clients that must connect (profile ids).")
+@click.option("--keep", metavar="PROFILES", help="With --server: clients that connect today and must keep connecting.")
+@click.option("--client-offer", metavar="TEXT|FILE",
+              help="With --server: a client's offer from a server log (sshd's 'Unable to negotiate' lines), which must "
+                   "connect afterwards.")
+@click.option("--reload", "reload_", is_flag=True, help="With --server --apply: reload the running sshd afterwards.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (sshdoctor help json).")
 @timeout_option
 def fix(target: str | None, port: int | None, config_file: str | None, ssh_options: tuple[str, ...], apply_: bool,
         dry_run: bool, hosts_file: str | None, pattern: str | None, offer_keys: bool, no_verify: bool,
-        as_json: bool, timeout: float) -> None:
+        on_server: bool, sshd_config: str | None, sshd_path: str | None, for_: str | None, keep: str | None,
+        client_offer: str | None, reload_: bool, as_json: bool, timeout: float) -> None:
     """Compute the narrowest client change that lets your ssh talk to TARGET,
     every failing category at once, and prove it with your real ssh; with
     --apply, write it as a Host block and prove the file works.
+
+    With --server, run on the server: the smallest sshd_config change that
+    lets the current OpenSSH and your ssh connect (--for more) while every
+    client that connects today still does (--keep), written with --apply
+    only after a trial sshd proved it.
 
     Exit status: 0 verified (or nothing to fix), 1 a fix is proposed but not
     verified, 5 the config file does not parse, 7 a block cannot take effect
     (an earlier line wins), 9 no change of your ssh can work (see the
     alternatives), 10-23 the probe failed.
     """
+    if on_server:
+        if target is not None or hosts_file is not None:
+            fail("fix --server runs on the server itself: it takes no TARGET (use --sshd-config FILE)", 2)
+        from sshdoctor.cli.fix_server import fix_server_main
+
+        raise SystemExit(fix_server_main(sshd_config, sshd_path, for_, keep, client_offer, apply_, reload_, as_json,
+                                         timeout))
     client = ClientSpec(config_file=config_file, options=ssh_options)
     if hosts_file is not None:
         _fix_group(hosts_file, pattern, config_file, client, apply_, dry_run, as_json, timeout)
@@ -105,7 +128,7 @@ def _fix_group(hosts_file: str, pattern: str | None, config_file: str | None, cl
         from sshdoctor.report.fix_view import render_group
 
         render_group(group, written=apply_ and not dry_run)
-    failed = [h for h, run in group.checks.items() if not run.ok]
+    failed = [h for h, run in group.checks.items() if not run.ok or h in group.downgrades]
     if any(f.plan is None for f in group.fixes):
         sys.exit(1)
     sys.exit(1 if failed else 0)

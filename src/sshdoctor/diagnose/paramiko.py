@@ -154,6 +154,28 @@ def _version(m: re.Match[str], ctx: Context) -> Finding | None:
                   evidence=m.group(0), extra={"their_version": m["theirs"]})
 
 
+@register("paramiko-unexpected-packet", "Expecting packet from",
+          r"Expecting packet from \((?P<want>[\d, ]+)\), got (?P<got>\d+)", family=FAMILY)
+def _unexpected(m: re.Match[str], ctx: Context) -> Finding | None:
+    host, port = ctx.peer or (None, None)
+    want = [int(x) for x in re.findall(r"\d+", m["want"])]
+    got = int(m["got"])
+    if got in (30, 34) and set(want) & {30, 34} and got not in want:
+        # 30 is KEXDH_INIT / KEX_ECDH_INIT, 34 KEX_DH_GEX_REQUEST: the two sides chose different key exchanges.
+        text = ("The two sides chose different key exchange methods: the client started "
+                + ("Diffie-Hellman group exchange (message 34)" if got == 34 else "a fixed-group or ECDH exchange (message 30)")
+                + " while paramiko expected the other kind. A paramiko server (2.9 and later) advertises the "
+                "diffie-hellman-group-exchange methods even without a moduli file, then refuses them when a client "
+                "picks one. Fix the server: call transport.load_server_moduli() (it reads /etc/ssh/moduli) before "
+                "start_server(), or remove the group-exchange names with disabled_algorithms={'kex': [...]}; or "
+                "make the client prefer another key exchange.")
+        return simple("protocol-error", text, reported_by="paramiko", host=host, port=port, evidence=m.group(0),
+                      category=Category.KEX, extra={"cause": "group exchange advertised without moduli"})
+    text = (f"paramiko received SSH message {got} where it expected {', '.join(map(str, want))}: the other side "
+            "went a different way in the protocol (usually a key exchange both sides understood differently).")
+    return simple("protocol-error", text, reported_by="paramiko", host=host, port=port, evidence=m.group(0))
+
+
 @register("paramiko-banner", "Error reading SSH protocol banner",
           r"Error reading SSH protocol banner(?P<why>.*)$", family=FAMILY)
 def _banner(m: re.Match[str], ctx: Context) -> Finding | None:

@@ -214,8 +214,8 @@ async def fix_host(
     software = identify(report.banner) if report.banner else Software("unknown", "unknown")
     invocation = invocation_for(spec, examined, client)
     config_path = client.config_file or str(user_config())
-    server_side = tuple(server_side_actions(software, report.offer, plan.before.failures, model.defaults)) \
-        if plan.needed else ()
+    server_side = tuple(server_side_actions(software, report.offer, plan.before.failures, model.defaults,
+                                            banner=report.banner)) if plan.needed else ()
     alts = {c.value: alternatives(c, _offer_for(report, c)) for c in plan.unfixable}
     predicted = None
     run = None

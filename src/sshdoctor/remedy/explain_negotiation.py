@@ -361,8 +361,10 @@ def server_fixes(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
         if not current and f.reported_by != "cisco":
             # Without the server's list a full line cannot be written, and a '+' may be a no-op:
             # let the tool that reads the real sshd_config do it.
-            argv = ["sudo", "sshdoctor", "fix", "--server", "--client-offer",
-                    f"{category.directive} {','.join(real(f.their_offer))}"]
+            # The offer as sshd logs it (the address the text names, else none): what --client-offer reads.
+            logged = (f"Unable to negotiate with {f.host or 'client'} port {f.port or 22}: no matching "
+                      f"{category.openssh_error} found. Their offer: {','.join(real(f.their_offer))} [preauth]")
+            argv = ["sudo", "sshdoctor", "fix", "--server", "--client-offer", logged]
             action = Action.command(argv, f"on the server: let sshd accept {best} from {who} as well (it finds the "
                                           "line that wins, and proves the result on a trial sshd)", side="server",
                                     risk=risk, notes=tuple(notes))

@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from sshdoctor.catalog import is_pseudo
+from sshdoctor.catalog.identify import profile_of
 from sshdoctor.catalog.profiles import Profile, all_profiles, profile_for_software
 from sshdoctor.catalog.software import Software
-from sshdoctor.model import Action, Category, Proposal
+from sshdoctor.model import Action, Banner, Category, Proposal
 from sshdoctor.remedy.actions import device_commands, setting, shell_command, sshd_lines
 from sshdoctor.remedy.risk import risk_of
 from sshdoctor.remedy.strength import strength_key
@@ -137,7 +138,7 @@ def _openssh_actions(software: Software, prof: Profile, offer: Proposal, categor
 
 
 def server_side_actions(software: Software, offer: Proposal, failing: Sequence[Category],
-                        client_defaults: Mapping[Category, Sequence[str]]) -> list[Action]:
+                        client_defaults: Mapping[Category, Sequence[str]], banner: Banner | None = None) -> list[Action]:
     """What the server's administrator can change so the client needs no workaround, strongest first.
 
     ``client_defaults`` are the lists the client proposes without any
@@ -145,7 +146,7 @@ def server_side_actions(software: Software, offer: Proposal, failing: Sequence[C
     supports. A release that supports none gets the first release that does.
     """
     actions: list[Action] = []
-    prof = profile_for_software(software.product, software.version)
+    prof = profile_of(banner) if banner is not None else profile_for_software(software.product, software.version)
     if software.product.startswith("cisco"):
         # Cisco banners carry the SSH server's own version (1.25), not the
         # IOS release: take the newest profiled release for the command set.

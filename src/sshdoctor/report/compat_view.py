@@ -10,9 +10,12 @@ from rich.text import Text
 
 from sshdoctor.catalog import Rating, algorithm
 from sshdoctor.catalog.profiles import Profile, all_profiles
-from sshdoctor.fleet.compat import CompatReport, Direction, Endpoint, MatrixReport
+from sshdoctor.host.compat import CompatReport, Direction, Endpoint, MatrixReport
 from sshdoctor.model import Category, Change, Outcome, Slot
+from sshdoctor.model.invocation import Invocation
+from sshdoctor.remedy.actions import one_off
 from sshdoctor.remedy.risk import risk_of
+from sshdoctor.report.actions import INDENT
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import CATEGORY_TITLE, console, rating_text
 
@@ -100,8 +103,14 @@ def _fix_lines(direction: Direction) -> list[Text]:
         lines.append(Text(f"fix on the client ({printable(client.name)}):", style="bold"))
         lines += _change_lines(cplan.changes, client.implementation, "client")
         if cplan.changes and client.implementation == "openssh":
-            opts = " ".join(f"-o {c.directive}={c.option_value()}" for c in cplan.changes)
-            lines.append(Text(f"    one-off: ssh {opts} …", style="dim"))
+            target = server.target
+            if server.kind == "host" and target is not None:
+                inv = Invocation(destination=target.alias or target.host, port=target.port if target.port != 22 else None)
+                lines.append(Text("    one-off:", style="dim"))
+                lines.append(Text(INDENT * 2 + one_off(list(cplan.changes), inv)[0].text, style="cyan"))
+            else:
+                opts = " ".join(f"-o {c.directive}={c.option_value()}" for c in cplan.changes)
+                lines.append(Text(f"    one-off: add {opts} to that client's ssh command line", style="dim"))
         for cat in cplan.unfixable:
             lines.append(Text(f"    ✘ {printable(client.name)} supports no {CATEGORY_TITLE[cat]} algorithm the server offers",
                               style="red"))
@@ -167,7 +176,7 @@ def render_compat(report: CompatReport, out: Console | None = None) -> None:
         out.print(_verdict(direction))
         out.print(outcome_table(direction))
         for line in _fix_lines(direction):
-            out.print(line)
+            out.print(line, soft_wrap=True)
     if report.reverse is None:
         out.print()
         out.print(Text("(no reverse direction: only one side has both a client and a server)", style="dim"))

@@ -13,6 +13,8 @@ import jinja2
 from sshdoctor.fleet.analysis import HostResult
 from sshdoctor.fleet.runner import ScanStats
 from sshdoctor.model import Outcome, Slot
+from sshdoctor.model.invocation import Invocation
+from sshdoctor.remedy.actions import one_off
 from sshdoctor.report.html_template import TEMPLATE
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.scan_view import STATUS_WORDS
@@ -40,6 +42,16 @@ def _cell(outcome: Outcome | None) -> dict[str, str]:
     first = outcome.first_failure
     word = CATEGORY_TITLE[first] if first else "?"
     return {"css": "fail", "text": "✘ " + (first.value if first else ""), "title": f"{outcome.client}: no common {word}"}
+
+
+def _one_off(result: HostResult) -> str:
+    """The user's ssh command with the fix, runnable as printed (``-p PORT``, never ``[host]:port``)."""
+    fix = result.fix
+    if fix is None or not fix.needed or not fix.works or not fix.changes:
+        return ""
+    target = result.report.target
+    inv = Invocation(destination=result.config_name or target.host, port=target.port if target.port != 22 else None)
+    return one_off(list(fix.changes), inv)[0].text
 
 
 def _host(result: HostResult, profile_ids: Sequence[str]) -> dict[str, object]:
@@ -77,6 +89,9 @@ def _host(result: HostResult, profile_ids: Sequence[str]) -> dict[str, object]:
         "first_failure": outcome.first_failure.openssh_error if outcome and outcome.first_failure else "",
         "fix_text": printable(fix_text),
         "fix_options": printable(" ".join(f"-o {c.directive}={c.option_value()}" for c in fix.changes)) if fix else "",
+        "one_off": printable(_one_off(result)),
+        "grade_css": "grade-" + str(audit.get("grade") or "none").lower(),
+        "in_heat": report.offer is not None,
         "risks": [printable(r) for r in fix.risks()] if fix else [],
         "error": printable(report.error or ""),
         "banner": banner,

@@ -35,6 +35,10 @@ TEMPLATE = r"""<!DOCTYPE html>
   .heat td.cell.fail { background: #ffebe9; color: var(--fail); }
   .heat td.cell.na { background: #eaeef2; color: var(--na); }
   .heat th.rot { white-space: nowrap; }
+  .grade { font-weight: 700; text-align: center; }
+  .grade-a { color: #1a7f37; background: #dafbe1; } .grade-b { color: #2c7a3f; background: #e6f6e9; }
+  .grade-c { color: #9a6700; background: #fff8c5; } .grade-d { color: #bc4c00; background: #fff1e5; }
+  .grade-e, .grade-f { color: #cf222e; background: #ffebe9; }
   details.host { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 6px 12px; }
   details.host summary { cursor: pointer; font-weight: 600; }
   .muted { color: #656d76; }
@@ -85,7 +89,7 @@ TEMPLATE = r"""<!DOCTYPE html>
       <td><a href="#host-{{ loop.index }}">{{ h.name }}</a>{% if h.where != h.name %} <span class="muted">{{ h.where }}</span>{% endif %}</td>
       <td class="status {{ h.status }}">{{ h.status }}</td>
       <td>{{ h.software }}</td>
-      <td>{{ h.grade }}</td>
+      <td class="grade {{ h.grade_css }}">{{ h.grade }}</td>
       <td class="bad">{{ h.failures }}</td>
       <td>{% if h.fix_text %}<code>{{ h.fix_text }}</code>{% else %}<span class="muted">{{ h.error }}</span>{% endif %}</td>
     </tr>
@@ -96,11 +100,12 @@ TEMPLATE = r"""<!DOCTYPE html>
 
 <section id="heatmap">
   <h2>Compatibility: host × client</h2>
-  <p class="muted">✔ key exchange would succeed · ✘ no common algorithm (the first failing category is shown) · – not known</p>
+  <p class="muted">✔ key exchange would succeed · ✘ no common algorithm (the first failing category is shown) · – not known.
+  Hosts that could not be reached are not in the map (they are in the table above).</p>
   <table class="heat" id="heat-table">
     <thead><tr><th>host</th>{% for col in columns %}<th class="rot" title="{{ col.label }}">{{ col.id }}</th>{% endfor %}</tr></thead>
     <tbody>
-    {% for h in hosts %}
+    {% for h in hosts if h.in_heat %}
     <tr class="heat-row" data-status="{{ h.status }}" data-fix="{{ 'yes' if h.fix_text else 'no' }}" data-text="{{ h.search }}">
       <td>{{ h.name }}</td>
       {% for cell in h.cells %}<td class="cell {{ cell.css }}" title="{{ cell.title }}">{{ cell.text }}</td>{% endfor %}
@@ -119,7 +124,7 @@ TEMPLATE = r"""<!DOCTYPE html>
     <p>banner: <code>{{ h.banner or "–" }}</code>{% if h.address %} · address {{ h.address }}{% endif %} · source: {{ h.source }}{% if h.attempts > 1 %} · {{ h.attempts }} attempts{% endif %}</p>
     {% if h.error %}<p class="bad">{{ h.error }}</p>{% endif %}
     {% if h.first_failure %}<p class="bad">your ssh would say: no matching {{ h.first_failure }} found</p>{% endif %}
-    {% if h.fix_options %}<p>one-off: <code>ssh {{ h.fix_options }} {{ h.where }}</code></p>{% endif %}
+    {% if h.one_off %}<p>one-off: <code>{{ h.one_off }}</code></p>{% endif %}
     {% for risk in h.risks %}<p class="weak">{{ risk }}</p>{% endfor %}
     {% if h.diff %}<p><b>since the last scan:</b> {{ h.diff|join("; ") }}</p>{% endif %}
     {% if h.offer %}

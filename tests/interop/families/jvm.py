@@ -4,7 +4,8 @@ interop/jvm/install.sh puts each pinned version's jars under ``$SSHDOCTOR_LAB_PR
 launcher per program under ``bin``; every client harness takes several ports in one run (JVM start-up
 is the slow part). The JSch fork runs on Java 17 and on Temurin 25 as two variants: its default kex
 list depends on the JRE (ML-KEM is offered first only where the JRE provides it, Java 24+), so each
-variant has its own catalog release (``<version>-java25``).
+variant has its own catalog release, ``<version>-mlkem`` (a suffix without digits, so a banner of a newer
+release still resolves to the plain Java 17 profile).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def clients() -> list[LabClient]:
     out = [_client("jsch", "0.1.55", "jsch-0.1.55", quirks=(NO_CATEGORY,))]
     for v in JSCH_MWIEDE:
         out.append(_client("jsch-mwiede", v, f"jsch-mwiede-{v}", variant="java17", quirks=(JSCH_MAC_WITH_AEAD,)))
-        out.append(_client("jsch-mwiede", v, f"jsch-mwiede-{v}-java25", variant="java25", quirks=(JSCH_MAC_WITH_AEAD,)))
+        out.append(_client("jsch-mwiede", v, f"jsch-mwiede-{v}-mlkem", variant="java25", quirks=(JSCH_MAC_WITH_AEAD,)))
     out += [_client("mina-sshd", v, f"mina-sshd-{v}", quirks=(MINA_MAC_WITH_AEAD,) if _before(v, (2, 16)) else ()) for v in MINA]
     out += [_client("sshj", v, f"sshj-{v}", quirks=(SSHJ_MAC_WITH_AEAD,)) for v in SSHJ]
     # trilead has no AEAD cipher.

@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sshdoctor.catalog.profiles import Profile, all_profiles, get_profile, profile_for_software
+from sshdoctor.catalog.identify import profile_of
+from sshdoctor.catalog.profiles import Profile, all_profiles, get_profile
 from sshdoctor.catalog.software import identify
 from sshdoctor.host.examine import DEFAULT_CLIENT, ClientSpec
 from sshdoctor.local.capture import capture_proposal
@@ -141,7 +142,7 @@ async def host_endpoint(spec: str, *, timeout: float, client: ClientSpec = DEFAU
     target = await asyncio.to_thread(_resolve_target, spec, client)
     result = await probe(target, timeout=timeout)
     software = identify(result.banner)
-    prof = profile_for_software(software.product, software.version)
+    prof = profile_of(result.banner)
     notes: list[str] = []
     if prof is not None:
         notes.append(f"{software.label} identified from the banner; server-side fixes use the supported set of {prof.id}")
