@@ -58,6 +58,20 @@ async def main():
 asyncio.run(main())
 """
 
+# A paramiko server as most code writes it: no load_server_moduli() (argv: PORT KEYDIR).
+PARAMIKO_SERVER_NO_MODULI = """\
+import logging, socket, sys, paramiko
+logging.basicConfig(level=logging.DEBUG)
+listener = socket.socket()
+listener.bind(("127.0.0.1", int(sys.argv[1])))
+listener.listen(1)
+print("listening", flush=True)
+conn, _ = listener.accept()
+t = paramiko.Transport(conn)
+t.add_server_key(paramiko.RSAKey.from_private_key_file(sys.argv[2] + "/ssh_host_rsa_key.pkcs1"))
+t.start_server(server=paramiko.ServerInterface())
+"""
+
 NETSSH = """\
 require 'net/ssh'
 Net::SSH.start('127.0.0.1', 'sshdoctor', port: Integer(ARGV[0]), non_interactive: true, verify_host_key: :never)
@@ -212,6 +226,32 @@ def paramiko_scenarios() -> dict[str, Callable[[], None]]:
               program="paramiko 5.1.0 (server)", text=text, note="the lab's paramiko server harness log",
               expect=[expect("kex", "paramiko", [SNTRUP, "ext-info-c", "kex-strict-c-v00@openssh.com"], "server")])
     out["paramiko-5.1.0-server-no-kex"] = server_side
+
+    def gex_without_moduli() -> None:
+        port = free_port()
+        sys.path.insert(0, str(ROOT))
+        from tests.interop.harness import lab_keys
+
+        lab_keys(KEYS)
+        log = Path(tempfile.mkstemp(prefix="sshdoctor-corpus-server-", suffix=".log")[1])
+        with open(log, "wb") as err:
+            proc = subprocess.Popen([python("paramiko-4.0.0"), "-c", PARAMIKO_SERVER_NO_MODULI, str(port), str(KEYS)],
+                                    stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+        try:
+            assert proc.stdout is not None
+            proc.stdout.readline()
+            ssh_client(port, "-o", "KexAlgorithms=diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256")
+            proc.wait(15)
+        finally:
+            proc.kill()
+            proc.wait()
+        write("paramiko", "paramiko-4.0.0-server-gex-without-moduli",
+              command=f"python -c PARAMIKO_SERVER_NO_MODULI {port}; ssh -o KexAlgorithms=diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256 -p {port}",
+              program="paramiko 4.0.0 (server)", text=log.read_text(),
+              note="a paramiko server without load_server_moduli(): it advertises group exchange and then refuses it",
+              expect=[{"kind": "protocol-error", "reported_by": "paramiko", "category": "kex",
+                       "cause": "group exchange advertised without moduli"}])
+    out["paramiko-4.0.0-server-gex-without-moduli"] = gex_without_moduli
     return out
 
 

@@ -3,8 +3,15 @@
 A ``paramiko.Transport`` in server mode per connection, with paramiko's
 default algorithm lists and the lab's host keys: RSA from the PKCS#1 copy
 (every release reads that), ECDSA P-256 and Ed25519 from the OpenSSH files
-where the release can load them. No moduli file is loaded (paramiko's
-default), and every authentication is refused. paramiko's DEBUG log goes to
+where the release can load them; every authentication is refused.
+
+From 2.9 on the server advertises the group-exchange methods whether or not a
+moduli file was loaded, and without one it refuses them when a client picks
+one (the client's next packet is then "Expecting packet from (30,), got 34").
+So from 2.9 on this harness loads /etc/ssh/moduli, as paramiko's own
+demo_server.py does: the KEXINIT stays the default one and the server then
+does what it advertises. Before 2.9 paramiko leaves group exchange out of its
+KEXINIT without moduli, and the harness keeps that default. paramiko's DEBUG log goes to
 stderr; one ``{"chosen": ...}`` line per finished key exchange to stdout.
 """
 
@@ -127,6 +134,10 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(levelname)s:%(name)s:%(message)s")
     port, key_dir = int(argv[0]), Path(argv[1])
     keys = host_keys(key_dir)
+    release = tuple(int(x) for x in re.findall(r"\d+", paramiko.__version__)[:2])
+    if release >= (2, 9):
+        loaded = paramiko.Transport.load_server_moduli()
+        print(f"sshdoctor-harness: moduli {'loaded' if loaded else 'NOT loaded'}", file=sys.stderr, flush=True)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
