@@ -171,6 +171,7 @@ def expect(category: str | None, reported_by: str, their_offer: list[str] | None
 
 SNTRUP = "sntrup761x25519-sha512@openssh.com"
 STRICT_S = "kex-strict-s-v00@openssh.com"
+GEX_FIRST = "diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256"
 COMPRESSION_ONLY = {"kex": ["ecdh-sha2-nistp256"], "hostkey": ["ssh-ed25519"], "cipher": ["aes128-ctr"],
                     "mac": ["hmac-sha2-256"], "compression": ["zlib@openssh.com"], "version": "OpenSSH_9.2"}
 
@@ -240,13 +241,13 @@ def paramiko_scenarios() -> dict[str, Callable[[], None]]:
         try:
             assert proc.stdout is not None
             proc.stdout.readline()
-            ssh_client(port, "-o", "KexAlgorithms=diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256")
+            ssh_client(port, "-o", f"KexAlgorithms={GEX_FIRST}")
             proc.wait(15)
         finally:
             proc.kill()
             proc.wait()
         write("paramiko", "paramiko-4.0.0-server-gex-without-moduli",
-              command=f"python -c PARAMIKO_SERVER_NO_MODULI {port}; ssh -o KexAlgorithms=diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256 -p {port}",
+              command=f"python -c PARAMIKO_SERVER_NO_MODULI {port}; ssh -o KexAlgorithms={GEX_FIRST} -p {port}",
               program="paramiko 4.0.0 (server)", text=log.read_text(),
               note="a paramiko server without load_server_moduli(): it advertises group exchange and then refuses it",
               expect=[{"kind": "protocol-error", "reported_by": "paramiko", "category": "kex",
