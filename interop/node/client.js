@@ -9,6 +9,11 @@
 const path = require('path');
 
 const [moduleDir, host, ...ports] = process.argv.slice(2);
+// Only for the test of sshdoctor's fix advice: SSHDOCTOR_SSH2_CONFIG holds properties of the
+// connect() config as JavaScript source (a profile's settings template, rendered).
+const extra = process.env.SSHDOCTOR_SSH2_CONFIG
+  ? new Function(`return { ${process.env.SSHDOCTOR_SSH2_CONFIG} };`)()
+  : {};
 const ssh2 = require(path.join(path.resolve(moduleDir), 'node_modules', 'ssh2'));
 const AEAD = new Set(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm', 'aes256-gcm',
                       'chacha20-poly1305@openssh.com']);
@@ -84,6 +89,7 @@ function one(port) {
       username: 'sshdoctor',
       password: 'not-the-password',
       readyTimeout: 10000,
+      ...extra,
       debug: (msg) => {
         for (const [re, slot] of DEBUG_SLOTS) {
           const m = re.exec(msg);
