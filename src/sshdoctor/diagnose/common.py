@@ -95,6 +95,8 @@ def is_placeholder_host(text: str | None) -> bool:
     if not text:
         return False
     raw = text.strip()
+    if raw[:1].isdigit() and raw.replace(".", "").isdigit():
+        return False  # the usual case, an address as printed: no pattern needed
     if raw.startswith("<") or HIDDEN in raw or "\u00a4" in raw or raw.startswith("*(") or "redact" in raw.lower():
         return True
     t = raw.strip("[]<>()\"'").lower()
