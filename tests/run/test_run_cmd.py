@@ -3,7 +3,9 @@ explained, and with --apply the re-run succeeds."""
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -47,8 +49,17 @@ def test_scp_explained_then_fixed(keyed_legacy: tuple[Any, Path], tmp_path: Path
     assert plain.returncode != 0
     assert "Unable to negotiate" in plain.stderr  # the command's own output passes through
     assert "no common key exchange" in plain.stderr  # then sshdoctor's explanation
-    assert "sshdoctor run --apply" in plain.stderr
+    assert shlex.join(["sshdoctor", "run", "-F", str(cfg), "--apply", "--", *scp]) in plain.stderr
     assert not dest.exists()
+    # The user's own command comes back with the fix in it, and runs as printed.
+    doc = json.loads(sshdoctor_run("-F", str(cfg), "--json", "--", *scp).stdout)
+    mine = doc["actions"][0]
+    assert mine["title"] == "your command, with the fix" and mine["argv"][0] == "scp"
+    assert mine["argv"][-4:] == scp[-4:] and "-P" in mine["argv"] and str(cfg) in mine["argv"]
+    assert mine["text"] in plain.stderr
+    assert subprocess.run(mine["argv"], capture_output=True, timeout=60).returncode == 0
+    assert dest.read_text() == "hello legacy\n"
+    dest.unlink()
     fixed = sshdoctor_run("-F", str(cfg), "--apply", "--", *scp)
     assert fixed.returncode == 0, fixed.stderr
     assert dest.read_text() == "hello legacy\n"
