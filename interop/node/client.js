@@ -9,10 +9,10 @@
 const path = require('path');
 
 const [moduleDir, host, ...ports] = process.argv.slice(2);
-// Only for the test of sshdoctor's fix advice: SSHDOCTOR_SSH2_CONFIG holds properties of the
-// connect() config as JavaScript source (a profile's settings template, rendered).
+// Only for the test of sshdoctor's fix advice: SSHDOCTOR_SSH2_CONFIG holds JavaScript statements
+// that set properties of `config` (a profile's settings templates, rendered), merged into connect()'s.
 const extra = process.env.SSHDOCTOR_SSH2_CONFIG
-  ? new Function(`return { ${process.env.SSHDOCTOR_SSH2_CONFIG} };`)()
+  ? new Function(`const config = {}; ${process.env.SSHDOCTOR_SSH2_CONFIG}\nreturn config;`)()
   : {};
 const ssh2 = require(path.join(path.resolve(moduleDir), 'node_modules', 'ssh2'));
 const AEAD = new Set(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm', 'aes256-gcm',

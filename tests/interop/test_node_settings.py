@@ -12,16 +12,22 @@ import pytest
 
 from sshdoctor.catalog.profiles import get_profile
 from sshdoctor.lab.sshd import Sshd
+from sshdoctor.model import Category
+from sshdoctor.remedy.actions import setting
 from tests.interop.families.node import HERE, NODE, VERSIONS, _module, clients
 from tests.interop.lab import require
 
-# category -> (what to append, the sshd lists that need it and offer nothing else in that category)
-CASES: dict[str, tuple[list[str], dict[str, object]]] = {
-    "kex": (["diffie-hellman-group14-sha1"], {"kex": "diffie-hellman-group14-sha1"}),
-    "hostkey": (["ssh-dss"], {"host_key_algorithms": "ssh-dss", "host_keys": ("dsa",)}),
-    "cipher": (["3des-cbc"], {"ciphers": "3des-cbc"}),
-    "mac": (["hmac-md5"], {"ciphers": "aes128-ctr", "macs": "hmac-md5"}),
+# case -> (what to append per category, the sshd lists that need exactly that)
+CASES: dict[str, tuple[dict[Category, list[str]], dict[str, object]]] = {
+    "kex": ({Category.KEX: ["diffie-hellman-group14-sha1"]}, {"kex": "diffie-hellman-group14-sha1"}),
+    "hostkey": ({Category.HOSTKEY: ["ssh-dss"]}, {"host_key_algorithms": "ssh-dss", "host_keys": ("dsa",)}),
+    "cipher": ({Category.CIPHER: ["3des-cbc"]}, {"ciphers": "3des-cbc"}),
+    "mac": ({Category.MAC: ["hmac-md5"]}, {"ciphers": "aes128-ctr", "macs": "hmac-md5"}),
+    # Two categories at once: the lines of one piece of advice must not undo each other.
+    "kex+cipher": ({Category.KEX: ["diffie-hellman-group14-sha1"], Category.CIPHER: ["3des-cbc"]},
+                   {"kex": "diffie-hellman-group14-sha1", "ciphers": "3des-cbc"}),
 }
+SLOT = {Category.KEX: "kex", Category.HOSTKEY: "hostkey", Category.CIPHER: "cipher_c2s", Category.MAC: "mac_c2s"}
 VERSIONS_1X = [v for v in VERSIONS if not v.startswith("0.")]
 
 
@@ -42,11 +48,11 @@ def test_client_template_enables_the_algorithm(version: str, category: str, inte
     require(next(c for c in clients() if c.version == version))
     profile = get_profile(f"node-ssh2-{version}")
     assert profile is not None
-    names, lists = CASES[category]
-    template = profile.settings["client"][category]
-    # As sshdoctor's fix advice fills it (remedy.actions: str.format, so {{ }} are literal braces).
-    rendered = template.format(squoted=", ".join(f"'{n}'" for n in names), quoted=", ".join(f'"{n}"' for n in names),
-                               names=",".join(names), host="127.0.0.1", port=22)
+    adds, lists = CASES[category]
+    # The advice exactly as sshdoctor's fix gives it (remedy.actions.setting fills the templates).
+    action = setting(profile, "client", adds, host="127.0.0.1")
+    assert action is not None
+    rendered = action.text
     with Sshd(key_dir=interop_keys, **lists) as server:  # type: ignore[arg-type]
         before = _run(version, server.port, None)
         after = _run(version, server.port, rendered)
@@ -54,5 +60,5 @@ def test_client_template_enables_the_algorithm(version: str, category: str, inte
     assert after["ok"], f"{rendered!r} did not make the connection: {after}"
     chosen = after.get("chosen")
     assert isinstance(chosen, dict)
-    slot = {"kex": "kex", "hostkey": "hostkey", "cipher": "cipher_c2s", "mac": "mac_c2s"}[category]
-    assert chosen[slot] == names[0]
+    for cat, names in adds.items():
+        assert chosen[SLOT[cat]] == names[0]
