@@ -152,3 +152,19 @@ def test_policy_allow_list_drives_the_drop_rule() -> None:
     plan = plan_hardening(offer, [client("9.2")], build, drop=only_etm)
     assert all(m.endswith("-etm@openssh.com") for m in plan.hardened.mac_c2s)
     assert weak_or_worse(Category.MAC, "hmac-sha1") and not weak_or_worse(Category.MAC, "hmac-sha2-256")
+
+
+def test_an_rsa_only_legacy_server_signs_with_sha2_rather_than_keeping_ssh_rsa() -> None:
+    """HostKeyAlgorithms ssh-rsa with an RSA key: OpenSSH 7.4 speaks rsa-sha2, so ssh-rsa is not 'needed' by it."""
+    build = profile_build()
+    offer = Proposal.symmetric(["diffie-hellman-group14-sha1"], ["ssh-rsa"], ["aes128-cbc"], ["hmac-sha1"])
+    plan = plan_hardening(offer, [client("7.4"), client("9.2")], build, server_label="legacy sshd")
+    by_cat = {c.category: c for c in plan.changes}
+    hostkey = by_cat[Category.HOSTKEY]
+    assert hostkey.line() == "HostKeyAlgorithms rsa-sha2-512,rsa-sha2-256"
+    assert "ssh-rsa" not in plan.hardened.hostkey and not hostkey.kept_weak
+    # Every category had only weak names: the notes say what is offered instead, and never "kept" a strong one.
+    assert not any("kept curve25519" in n for n in plan.notes)
+    assert any("offers curve25519-sha256" in n or "curve25519-sha256," in n for n in plan.notes)
+    assert plan.ok and all(p.after.ok for p in plan.proofs)
+    assert negotiate(client("7.4").proposal, plan.hardened).picks[Slot.HOSTKEY] == "rsa-sha2-512"

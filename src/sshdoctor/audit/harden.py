@@ -125,6 +125,12 @@ class DirectiveChange:
             return f"# {self.directive}: the compiled-in default is right; delete any {self.directive} line"
         return f"{self.directive} {self.value}"
 
+    def full_line(self) -> str | None:
+        """The line spelled out as the whole list (what a change that replaces the winning line writes)."""
+        if self.form in ("unchanged", "generic"):
+            return None
+        return f"{self.directive} {','.join(self.result)}"
+
     def as_dict(self) -> dict[str, object]:
         return {
             "category": self.category.value,
@@ -261,6 +267,9 @@ def _render(category: Category, want: list[str], offered_names: list[str], build
     removed = tuple(n for n in offered_names if n not in want)
     if set(want) == set(offered_names):
         return DirectiveChange(category, "unchanged", None, (), tuple(offered_names))
+    if category is Category.HOSTKEY and set(want) - set(offered_names):
+        # Newly offered with a key the server has: the list is spelled out, whatever the defaults say.
+        return DirectiveChange(category, "list", ",".join(want), removed, tuple(want))
     defaults = list(build.defaults.get(category, ()))
     supported = list(dict.fromkeys([*build.supported.get(category, ()), *offered_names]))
     available = _available(category, offered_names)
@@ -297,15 +306,22 @@ def plan_hardening(
     """Plan the hardened lists for a server and prove them against every named client."""
     notes: list[str] = []
     lists = {cat: offered(offer, cat) for cat in HARDENED}
+    pool = {cat: _pool(cat, names, build, drop) for cat, names in lists.items()}
     want: dict[Category, list[str]] = {}
     for cat, names in lists.items():
-        kept = [n for n in names if not drop(cat, n)]
-        if not kept and names:
-            kept = _fallback(cat, names, build, drop)
-            notes.append(f"every {cat.value} algorithm {server_label} offers is weak; kept {', '.join(kept)} so the "
-                         f"list is not empty")
+        kept = [n for n in pool[cat] if not drop(cat, n)]
+        fresh = [n for n in kept if n not in names]
+        if not [n for n in names if not drop(cat, n)] and names:
+            if fresh:
+                notes.append(f"every {cat.value} algorithm {server_label} offers now is weak; the hardened list offers "
+                             f"{', '.join(fresh)} instead (its release supports them"
+                             + (", with the RSA key it has" if cat is Category.HOSTKEY else "") + ")")
+            else:
+                kept = [min(names, key=partial(strength_key, cat))]
+                notes.append(f"every {cat.value} algorithm {server_label} offers is weak and its release has nothing "
+                             f"better: kept the strongest, {kept[0]}, so the list is not empty")
         want[cat] = kept
-    want = _choose_keep(clients, want, lists, offer)
+    want = _choose_keep(clients, want, pool, offer)
     hardened = _assemble(want, offer)
     proofs_after = {c.name: negotiate(c.proposal, hardened, client_label=c.name) for c in clients}
     changes: list[DirectiveChange] = []
@@ -355,13 +371,15 @@ def key_notes(keys: Sequence[KeyVerdict], offered_after: Sequence[str], *, opens
     return notes
 
 
-def _fallback(category: Category, names: list[str], build: ServerBuild | None, drop: Drop) -> list[str]:
-    """Something for a category where everything offered is weak: sound defaults, else the strongest offered."""
-    if build is not None and category is not Category.HOSTKEY:
-        sound = [n for n in build.defaults.get(category, ()) if not drop(category, n)]
-        if sound:
-            return sound
-    return [min(names, key=partial(strength_key, category))]
+def _pool(category: Category, names: list[str], build: ServerBuild | None, drop: Drop) -> list[str]:
+    """What the hardened list may hold: what is offered, plus the sound defaults of the server's release
+    (for host keys, only those a loaded key can make: rsa-sha2-* with the RSA key ssh-rsa already uses)."""
+    if build is None:
+        return list(names)
+    available = _available(category, names)
+    sound = [n for n in build.defaults.get(category, ()) if not drop(category, n) and available(n)
+             and n in build.supported.get(category, ())]
+    return list(dict.fromkeys([*names, *sound]))
 
 
 def _users_of(category: Category, weak: list[str], outcomes: Mapping[str, Outcome]) -> dict[str, tuple[str, ...]]:

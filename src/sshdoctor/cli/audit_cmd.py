@@ -8,7 +8,7 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -37,6 +37,11 @@ Kept = list[tuple[str, "Profile | None"]]
 @click.option("--keep", metavar="PROFILES", default="",
               help="With --harden: comma-separated client profiles that must still connect (e.g. openssh-7.4,putty-0.76); "
                    "'local' is your ssh.")
+@click.option("--apply", "apply_", is_flag=True,
+              help="With --harden, on the server itself: write the lines where they win, only after a trial sshd "
+                   "proved that every kept client (and your ssh) still connects.")
+@click.option("--sshd-config", type=click.Path(dir_okay=False), help="With --harden --apply: the sshd_config to change.")
+@click.option("--reload", "reload_", is_flag=True, help="With --harden --apply: reload the running sshd afterwards.")
 @click.option("--client", "client_mode", is_flag=True, help="Listen and audit the SSH clients that connect.")
 @click.option("-l", "--listen-port", type=click.IntRange(0, 65535), default=2222, show_default=True,
               help="With --client: port to listen on (0 picks a free one).")
@@ -46,8 +51,8 @@ Kept = list[tuple[str, "Profile | None"]]
               help="Seconds per network step for a server audit (default 5); with --client, how long to listen in all.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (sshdoctor help audit).")
 def audit(target: str | None, port: int | None, config_file: str | None, policy: str | None, harden: bool, keep: str,
-          client_mode: bool, listen_port: int, listen_host: str, count: int | None, timeout: float | None,
-          as_json: bool) -> None:
+          apply_: bool, sshd_config: str | None, reload_: bool, client_mode: bool, listen_port: int, listen_host: str,
+          count: int | None, timeout: float | None, as_json: bool) -> None:
     """Audit TARGET's algorithms, host keys and Terrapin exposure, grade it
     (A-F), check a policy, or plan a hardened sshd_config that keeps named
     clients working. With --client, listen instead and audit each client
@@ -69,9 +74,12 @@ def audit(target: str | None, port: int | None, config_file: str | None, policy:
         fail("--count only applies to --client", EXIT_USAGE)
     if keep and not harden:
         fail("--keep only applies to --harden", EXIT_USAGE)
+    if (apply_ or sshd_config or reload_) and not harden:
+        fail("--apply, --sshd-config and --reload only apply to --harden", EXIT_USAGE)
     chosen = _load_policy(policy) if policy else None
     kept = _kept_profiles(tuple(k.strip() for k in keep.split(",") if k.strip())) if harden else None
-    _server_mode(target, port, config_file, chosen, kept, timeout or DEFAULT_STEP_TIMEOUT, as_json)
+    apply = (sshd_config or "/etc/ssh/sshd_config", reload_) if apply_ else None
+    _server_mode(target, port, config_file, chosen, kept, timeout or DEFAULT_STEP_TIMEOUT, as_json, apply)
 
 
 def _load_policy(spec: str) -> Policy:
@@ -126,15 +134,19 @@ def _kept_profiles(names: tuple[str, ...]) -> Kept:
 
 
 def _server_mode(target: str, port: int | None, config_file: str | None, policy: Policy | None, kept: Kept | None,
-                 timeout: float, as_json: bool) -> None:
+                 timeout: float, as_json: bool, apply: tuple[str, bool] | None = None) -> None:
     report, plan, check = run_async(lambda: _gather(target, port, config_file, policy, timeout, as_json, kept))
     names = [name for name, _ in kept or []]
+    applied = None
+    if apply is not None and plan is not None:
+        applied = _apply_harden(plan, kept or [], apply[0], apply[1], timeout)
     if as_json:
         from sshdoctor.report.jsonout import emit
 
         document = report.as_dict()
         if plan is not None:
-            document["harden"] = {**plan.as_dict(), "keep": names, "sshd_check": check}
+            document["harden"] = {**plan.as_dict(), "keep": names, "sshd_check": check,
+                                  "applied": applied.as_dict() if applied is not None else None}
         emit(document)
     else:
         from sshdoctor.report.audit_view import render_audit, render_harden
@@ -142,6 +154,12 @@ def _server_mode(target: str, port: int | None, config_file: str | None, policy:
         render_audit(report)
         if plan is not None:
             render_harden(plan, check, kept=names)
+        if applied is not None:
+            from sshdoctor.cli.fix_server import render_server_apply
+
+            render_server_apply(applied)
+    if applied is not None and not applied.applied:
+        raise SystemExit(EXIT_HARDEN)
     code = 0
     if report.policy is not None and not report.policy.passed:
         code = EXIT_POLICY
@@ -227,6 +245,18 @@ async def _harden(report: AuditReport, kept: Kept, policy: Policy | None, host_a
         return plan, {"checked": False, "valid": False, "message": "no sshd_config lines to check"}
     check = await asyncio.to_thread(check_with_sshd, plan, same_build=same_build)
     return plan, check.as_dict()
+
+
+def _apply_harden(plan: HardenPlan, kept: Kept, sshd_config: str, reload: bool, timeout: float) -> Any:
+    """``--harden --apply``: the same write-and-prove path as ``fix --server``; a kept client that would
+    stop connecting makes it refuse and restore the original files."""
+    from sshdoctor.audit.harden import KeptClient
+    from sshdoctor.host.serverfix import apply_server_change
+
+    lines = [line for change in plan.changes if (line := change.full_line()) is not None]
+    clients = [KeptClient(name, prof.client.proposal()) for name, prof in kept if prof is not None and prof.client]
+    return run_async(lambda: apply_server_change(sshd_config, lines, keep=clients, reload=reload,
+                                                 timeout=max(timeout, 10.0), purpose="sshdoctor audit --harden"))
 
 
 def _client_mode(host: str, port: int, count: int | None, duration: float | None, as_json: bool) -> None:

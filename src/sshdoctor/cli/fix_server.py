@@ -15,7 +15,7 @@ import sys
 from rich.console import Console
 from rich.text import Text
 
-from sshdoctor.host.serverfix import ServerFixResult, fix_server
+from sshdoctor.host.serverfix import ServerApply, ServerFixResult, fix_server
 from sshdoctor.local.errors import LocalError
 from sshdoctor.model import Action, ActionKind, Category
 from sshdoctor.report.sanitize import printable
@@ -146,3 +146,25 @@ def _proof(console: Console, result: ServerFixResult) -> None:
     else:
         restored = " The original files were put back." if outcome.restored else " Nothing was written."
         _line(console, f"Refused: {printable(outcome.error or proof.message)}.{restored}", "red")
+
+
+def render_server_apply(outcome: ServerApply, console: Console | None = None) -> None:
+    """What an apply-and-prove run (``audit --harden --apply``) did: the proof, the files written, or the refusal."""
+    from sshdoctor.report.terminal import console as make_console
+
+    out = console or make_console()
+    proof = outcome.proof
+    if proof is not None and proof.ok:
+        _line(out, f"Proved on a trial sshd (127.0.0.1 port {proof.port}): sshd -t accepts it, every kept client "
+              "negotiates with its real offer, the local ssh reaches authentication.", "green")
+    elif proof is not None:
+        _line(out, f"Not proved ({proof.stage}): {printable(proof.message)}", "red")
+    if outcome.applied:
+        for written in outcome.written:
+            backup = f" (backup: {written.backup})" if written.backup else " (new file)"
+            _line(out, f"Written: {written.path}{backup}", "green")
+        if outcome.reload is None or not outcome.reload.ran:
+            out.print("The running sshd was not reloaded (use --reload).")
+    else:
+        restored = " The original files were put back." if outcome.restored else " Nothing was written."
+        _line(out, f"Refused: {printable(outcome.error or (proof.message if proof else 'not proved'))}.{restored}", "red")

@@ -13,6 +13,7 @@ from sshdoctor.audit.harden import HardenPlan
 from sshdoctor.audit.server import AuditReport
 from sshdoctor.audit.verdicts import Severity
 from sshdoctor.model import Category, Finding, Slot
+from sshdoctor.report.actions import print_verbatim
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import CATEGORY_TITLE, console
 
@@ -132,8 +133,7 @@ def render_harden(plan: HardenPlan, check: dict[str, object] | None, out: Consol
     lines = plan.config_lines()
     if lines:
         out.print(Text("sshd_config (each line replaces any existing line of that directive):", style="bold"))
-        for line in lines:
-            out.print(Text(f"    {printable(line)}", style="cyan"))
+        print_verbatim(out, "\n".join(lines))
     removed = plan.removed()
     if removed:
         out.print(Text("removes:", style="bold"))
@@ -143,8 +143,8 @@ def render_harden(plan: HardenPlan, check: dict[str, object] | None, out: Consol
         out.print(Text("nothing to remove: no weak algorithm is offered", style="green"))
     for change in plan.changes:
         for name, users in change.kept_weak.items():
-            who = ", ".join(users) if users else "a named client (fallback)"
-            out.print(Text(f"    keeps weak {change.category.value} {printable(name)}: needed by {who}", style="yellow"))
+            why = f"needed by {', '.join(users)}" if users else "nothing stronger is possible, so the list is not empty"
+            out.print(Text(f"    keeps weak {change.category.value} {printable(name)}: {printable(why)}", style="yellow"))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("client", "today", "hardened", "key exchange", "host key", "cipher", "MAC"):
         table.add_column(column, no_wrap=True)
