@@ -52,7 +52,10 @@ fetch() {
     echo '</dependencies></project>'
   } > "$work/pom.xml"
   rm -rf "$dir"
-  "$MVN" -B -q -Dstyle.color=never -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" \
+  # The local repository follows $HOME (Maven would take the password database's home): ~/.m2 is reused,
+  # and an empty HOME gets its own.
+  "$MVN" -B -q -Dstyle.color=never -Dmaven.repo.local="${HOME:-/root}/.m2/repository" -f "$work/pom.xml" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" \
     || { rm -rf "$work"; echo "maven could not fetch $*" >&2; return 1; }
   rm -rf "$work"
   touch "$stamp"
