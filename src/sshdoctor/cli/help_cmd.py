@@ -21,13 +21,23 @@ def topics() -> dict[str, str]:
 
 @click.command(name="help")
 @click.argument("topic", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the topics (or the topic) as one JSON document.")
 @click.pass_context
-def help_(ctx: click.Context, topic: str | None) -> None:
+def help_(ctx: click.Context, topic: str | None, as_json: bool) -> None:
     """Show a documentation TOPIC (json, exit-codes, explain, …), or the help of a command.
 
     Without TOPIC, lists the topics.
     """
     known = topics()
+    if as_json:
+        import json
+
+        if topic is not None and topic not in known:
+            raise click.UsageError(f"no help topic '{topic}' (topics: {', '.join(known)})")
+        doc = {"topics": known} if topic is None else {"topic": topic, "title": known[topic],
+                                                       "text": (DOCS / f"{topic}.md").read_text("utf-8")}
+        click.echo(json.dumps(doc, ensure_ascii=True, indent=2))
+        return
     if topic is None:
         click.echo("Topics (sshdoctor help TOPIC):")
         width = max(map(len, known))
