@@ -24,7 +24,10 @@ impl client::Handler for Client {
 
 async fn one(host: &str, port: u16) -> String {
     lab::forget_negotiated();
-    let config = Arc::new(client::Config::default());
+    #[allow(unused_mut)]
+    let mut config = client::Config::default();
+    // sshdoctor:client-settings (tests/interop/test_rust_settings.py puts a profile's advice here)
+    let config = Arc::new(config);
     let attempt = async {
         // connect() returns once the first key exchange is done (keys switched).
         let mut handle = client::connect(config, (host, port), Client).await?;
