@@ -121,14 +121,23 @@ def _aborted(m: re.Match[str], ctx: Context) -> Finding | None:
     return None
 
 
-@register("cisco-exec-ssh", "ssh",
-          r"^[\w.-]+[#>]\s*(?:ssh\s(?:\s*-\w+(?:\s+(?!-)\S+)?)*\s*(?:\w+@)?(?P<host>[\w.:-]+)\s*$"
-          r"|copy\s+\S+\s+(?:scp|sftp)://(?:[^@/\s]+@)?(?P<host2>[^/:\s]+)"
-          r"|copy\s+(?:scp|sftp)://(?:[^@/\s]+@)?(?P<host3>[^/:\s]+))", family="cisco")
+@register("cisco-exec-ssh", "ssh -",
+          r"^[\w.-]+[#>]\s*ssh\s(?:\s*-\w+(?:\s+(?!-)\S+)?)*\s*(?:\w+@)?(?P<host>[\w.:-]+)\s*$", family="cisco")
 def _exec_ssh(m: re.Match[str], ctx: Context) -> Finding | None:
-    # An IOS exec prompt running ssh or copy scp:/sftp: — the device connects out, as a client.
+    # An IOS exec prompt running ssh (IOS wants "-l user") — the device connects out, as a client.
+    return _connects_out(m["host"], ctx)
+
+
+@register("cisco-exec-copy", "copy ",
+          r"^[\w.-]+[#>]\s*copy\s+(?:\S+\s+)?(?:scp|sftp)://(?:[^@/\s]+@)?(?P<host>[^/:\s]+)", family="cisco")
+def _exec_copy(m: re.Match[str], ctx: Context) -> Finding | None:
+    # "copy running-config scp://…" or "copy scp://… flash:": the device is the SSH client.
+    return _connects_out(m["host"], ctx)
+
+
+def _connects_out(host_text: str | None, ctx: Context) -> Finding | None:
     ctx.flags.add(_CLIENT_MARK)
-    host = host_of(m["host"] or m["host2"] or m["host3"])
+    host = host_of(host_text)
     if host is not None:
         ctx.peer = (host, 22)
     return None

@@ -81,7 +81,10 @@ class Explainer:
             produced = self.flush()
         if not body:
             return produced
-        self._rule = wrapped_rule(line)
+        rule = wrapped_rule(line)
+        if rule is None and line[-1] != " " and not list_is_open(line):
+            return produced + self._process(line)  # the usual line: nothing to hold
+        self._rule = rule
         self._add(line, "", cleaned)
         if self._holds():
             return produced

@@ -141,14 +141,7 @@ def strip_paste(line: str) -> str:
 # --- lists and wrapped messages ---------------------------------------------------------------
 
 _NAME = r"[\w@.+\-\u00a4\u00a6]"
-_TAIL = Lazy(r"(?:^|(?<=[\s\[(=\"':]))(?P<tok>" + _NAME + r"+(?:," + _NAME + r"*)*)$")
 _HEAD = Lazy(r"^(?P<tok>,?" + _NAME + r"+(?:," + _NAME + r"*)*,?)(?P<rest>.*)$")
-# Words after which a name-list begins, as the programs sshdoctor knows print them.
-_OPENER = Lazy(
-    r"(?:offer:|\bclient|\bserver|available:|proposal=\"|algorithms:|\bctos:|\bstoc:|\bsent|\breceived|"
-    r"offered:\s*\[|\[|\bmethods?:|\bciphers?:|\bmacs?:|\bkex:|\bkeys?:)\s*$",
-    re.IGNORECASE,
-)
 # After a list, these may follow on the continued line: the list ended there.
 _AFTER_LIST = Lazy(r"^(?:\s*$|\s+\[preauth\]|\s+(?:server|client|and received|and)\s|[\"\])])")
 # Prose that carries on a wrapped sentence (mail clients wrap at spaces).
@@ -164,17 +157,26 @@ _NEW_RECORD = Lazy(
 )
 
 
+_LIST_TOKEN = Lazy(r"[\w@.+\-\u00a4\u00a6]+(?:,[\w@.+\-\u00a4\u00a6]*)*")
+_TOKEN_BOUNDS = "[(=\"':"
+_BOUND_TO_SPACE = str.maketrans(_TOKEN_BOUNDS, " " * len(_TOKEN_BOUNDS))
+_OPENER_ENDS = ("offer:", "client", "server", "available:", 'proposal="', "algorithms:", "ctos:", "stoc:", "sent",
+                "received", "[", "method:", "methods:", "cipher:", "ciphers:", "mac:", "macs:", "kex:", "key:", "keys:")
+
+
 def list_is_open(line: str) -> bool:
     """Whether ``line`` ends inside a name-list that the next line may continue."""
-    if not line or line[-1].isspace():
+    # String methods rather than one pattern: this runs on every line of a pasted log, lists included.
+    if not line or line[-1].isspace() or line[-1] in _TOKEN_BOUNDS:
         return False
-    m = _TAIL.search(line)
-    if m is None:
+    # The last token, bounded by a space or one of [(="': ; a list longer than the window still shows its commas.
+    token = line[-256:].translate(_BOUND_TO_SPACE).rsplit(None, 1)[-1].lstrip(",")
+    if not token or _LIST_TOKEN.fullmatch(token) is None:
         return False
-    tok = m["tok"]
-    if "," in tok:
+    if "," in token:
         return True
-    return _OPENER.search(line, 0, m.start("tok")) is not None
+    before = line[max(0, len(line) - len(token) - 40): len(line) - len(token)].rstrip().lower()
+    return before.endswith(_OPENER_ENDS)
 
 
 @dataclass(frozen=True, slots=True)
