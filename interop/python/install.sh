@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The Python SSH libraries of the lab: paramiko, AsyncSSH and Twisted Conch from PyPI, each release in a venv of
 # its own made with Debian's /usr/bin/python3, every package pinned. A venv whose stamp equals its pin list is
-# reused as it is; pip's cache lives under the prefix so a rebuilt venv downloads nothing.
+# reused as it is; the wheels live under the prefix so a rebuilt venv downloads nothing.
 set -euo pipefail
 prefix="${SSHDOCTOR_LAB_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/sshdoctor-lab}/python"
 mkdir -p "$prefix"
-export PIP_CACHE_DIR="$prefix/pip-cache" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+export PIP_CACHE_DIR="$prefix/pip-cache" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_NO_WARN_SCRIPT_LOCATION=1
 
 # python3-venv brings ensurepip; libnettle8 gives AsyncSSH its umac-* MACs (loaded with ctypes when present).
 missing=()
@@ -33,6 +33,17 @@ specs=(
   "twisted-26.10.0|Twisted[conch]==26.10.0 cryptography==50.0.2 appdirs==1.4.4 attrs==26.1.0 Automat==25.4.16 bcrypt==5.0.0 constantly==23.10.4 hyperlink==21.0.0 idna==3.20 Incremental==24.11.0 packaging==26.4 typing_extensions==4.16.0 zope.interface==8.7 $common"
 )
 
+# One pip (in a small tools venv) installs into every venv (pip --python), from a wheelhouse under the prefix:
+# each wheel is downloaded once for all venvs (the registry's answers are not kept by pip's HTTP cache), and
+# a venv needs no pip of its own.
+tools="$prefix/.tools"
+wheels="$prefix/wheels"
+if [ ! -x "$tools/bin/python" ]; then
+  /usr/bin/python3 -m venv "$tools"
+fi
+mkdir -p "$wheels"
+pip=("$tools/bin/python" -m pip)
+
 for spec in "${specs[@]}"; do
   name="${spec%%|*}"
   reqs="${spec#*|}"
@@ -42,9 +53,12 @@ for spec in "${specs[@]}"; do
     continue
   fi
   rm -rf "$dir"
-  /usr/bin/python3 -m venv "$dir"
+  /usr/bin/python3 -m venv --without-pip "$dir"
   # shellcheck disable=SC2086  # the pin list is meant to split into words
-  "$dir/bin/python" -m pip install -q $reqs
+  if ! "${pip[@]}" --python "$dir/bin/python" install -q --no-index --find-links "$wheels" $reqs 2>/dev/null; then
+    "${pip[@]}" download -q --only-binary=:all: --python-version 3.11 --no-deps -d "$wheels" $reqs
+    "${pip[@]}" --python "$dir/bin/python" install -q --no-index --find-links "$wheels" $reqs
+  fi
   echo "$reqs" > "$dir/.sshdoctor-stamp"
   echo "ready: $name"
 done
