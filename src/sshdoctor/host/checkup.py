@@ -140,8 +140,6 @@ class Checkup:
             for act in (stage.fix, *(c.confirm for c in stage.causes)):
                 if act is not None and act not in out:
                     out.append(act)
-        if self.fix is not None:
-            out += [a for a in self.fix.actions() if a not in out]
         return out
 
     def as_dict(self) -> dict[str, object]:
@@ -355,7 +353,8 @@ def _ident_and_negotiation(check: Checkup, fix: FixReport) -> None:
                                  one_off))
     nego.fix = _fix_command(check) if fix.changes else None
     for action in fix.server_side:
-        nego.causes.append(Cause("on the server: " + action.title, action if action.copyable else None))
+        title = action.title if action.title.startswith("on the server") else "on the server: " + action.title
+        nego.causes.append(Cause(title, action if action.copyable else None))
 
 
 def _verbose(check: Checkup) -> Action:

@@ -106,10 +106,11 @@ class FixReport:
         if res is None or not res.added:
             return host_block(self.pattern, self.changes, comment=f"added by sshdoctor fix for {target.display()}",
                               file=self.config_path, risk=risk, verified=verified)
+        before = f"before line {res.before_line}" if res.before_line else "at the end"
         where = {
-            "merged": f"into the Host block at line {res.block_line}, which already matches {self.pattern}",
-            "inserted": f"as a new block at line {res.block_line}, before the first block that also matches "
-                        f"{self.pattern} (ssh takes the first value it reads)",
+            "merged": f"{before}, inside the Host block that already matches {self.pattern}",
+            "inserted": f"{before}, ahead of the first block that also matches {self.pattern} (ssh takes the "
+                        "first value it reads)",
             "appended": "at the end of the file",
             "created": "a new file",
         }.get(res.action, res.action)

@@ -56,15 +56,21 @@ def device_commands(lines: Sequence[str], title: str, *, platform: str, notes: S
 
 
 def _fill(template: str, names: Sequence[str], host: str, port: int) -> str:
-    return template.format(
-        names=",".join(names),
-        quoted=", ".join(f'"{n}"' for n in names),
-        squoted=", ".join(f"'{n}'" for n in names),
-        spaced=" ".join(names),
-        colon=":".join(names),
-        host=host,
-        port=port,
-    )
+    """A settings template with its placeholders filled in, literally: code in other languages is full of
+    braces (Erlang tuples, JavaScript objects) that are not placeholders."""
+    values = {
+        "{names}": ",".join(names),
+        "{quoted}": ", ".join(f'"{n}"' for n in names),
+        "{squoted}": ", ".join(f"'{n}'" for n in names),
+        "{spaced}": " ".join(names),
+        "{colon}": ":".join(names),
+        "{host}": host,
+        "{port}": str(port),
+    }
+    out = template
+    for key, value in values.items():
+        out = out.replace(key, value)
+    return out
 
 
 def setting(profile: Profile, side: str, adds: Mapping[Category, Sequence[str]], *, host: str = "HOST",

@@ -20,6 +20,7 @@ profile's ``settings``, checked against what that implementation supports.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sshdoctor.catalog import Rating, algorithm, is_pseudo
 from sshdoctor.catalog.profiles import Profile, all_profiles
@@ -121,16 +122,26 @@ def client_fixes(group: Sequence[tuple[int, Finding]], ctx: FixContext) -> list[
         out.append(_removed_by_config(first_i, first, category, best, ctx))
     if unfixable:
         out.append(_no_client_fix(first_i, first, unfixable, ctx))
+    complete = any(f.extra.get("source") in ("debug-log", "probe") or f.extra.get("offer_from") == "probe"
+                   for _, f in group)
+    if changes and not complete and first.reported_by in OPENSSH_CLIENTS:
+        # ssh names only the first category that fails: the next one may fail as well.
+        notes.append("ssh stops at the first category that fails, so others may fail next; sshdoctor fix looks at "
+                     "the server and fixes every category at once (or: explain --probe, or paste ssh -vv output).")
     if changes:
         out += _client_changes(first_i, first, changes, risks, notes)
+        if not complete and first.reported_by in OPENSSH_CLIENTS and first.host:
+            host, port = _peer(first)
+            look = Action.command(["sshdoctor", "fix", host, *(["-p", str(port)] if port != 22 else [])],
+                                  "or let sshdoctor look at the server: every failing category at once, proved")
+            out.append(ExplainFix(finding=first_i, rank=len(out) + 1, title=look.title, risk="none: nothing changes yet",
+                                  fix=Fix(scope="look", changes=()), extra_actions=(look,)))
     rank = len(out) + 1
     out.append(_server_change(first_i, [f for _, f in group], ctx, rank=rank))
     return [_renumber(fix, n) for n, fix in enumerate(out, start=1)]
 
 
 def _renumber(fix: ExplainFix, rank: int) -> ExplainFix:
-    from dataclasses import replace
-
     return replace(fix, rank=rank)
 
 
@@ -162,8 +173,9 @@ def _client_changes(i: int, f: Finding, changes: list[Change], risks: list[str],
                                f"The message does not name the host: add {opts} to the ssh command that failed, or "
                                "a Host block for that host with the same lines (explain --host HOST writes it).",
                                *notes),))]
-    block = host_block(host, changes, port=port, comment=f"sshdoctor: {host} offers only older algorithms",
-                       risk=risk, title=f"allow {names} for {host} only, in ~/.ssh/config ({scope})")
+    block = replace(host_block(host, changes, port=port, comment=f"sshdoctor: {host} offers only older algorithms",
+                               risk=risk, title=f"allow {names} for {host} only, in ~/.ssh/config ({scope})"),
+                    notes=tuple(notes))
     inv = Invocation(destination=host, port=port if port != 22 else None)
     commands = one_off(changes, inv, risk=risk)
     return [ExplainFix(finding=i, rank=1, title=block.title, risk=risk, ssh_config=block.text,

@@ -26,7 +26,7 @@ from sshdoctor.catalog import is_pseudo
 from sshdoctor.catalog.identify import profile_of
 from sshdoctor.catalog.profiles import Profile, all_profiles, profile_for_software
 from sshdoctor.catalog.software import Software
-from sshdoctor.model import Action, Banner, Category, Proposal
+from sshdoctor.model import Action, ActionKind, Banner, Category, Proposal
 from sshdoctor.remedy.actions import device_commands, setting, shell_command, sshd_lines
 from sshdoctor.remedy.risk import risk_of
 from sshdoctor.remedy.strength import strength_key
@@ -137,6 +137,24 @@ def _openssh_actions(software: Software, prof: Profile, offer: Proposal, categor
                               *_reload_notes()))]
 
 
+def _combined(actions: list[Action]) -> list[Action]:
+    """One sshd_config action for every category (each alone may fix one category and fail on the next),
+    after the commands that must run first (a host key to make)."""
+    lines = [a for a in actions if a.kind is ActionKind.SSHD_CONFIG]
+    if len(lines) < 2:
+        return actions
+    commands = [a for a in actions if a.kind is ActionKind.COMMAND]
+    others = [a for a in actions if a.kind not in (ActionKind.SSHD_CONFIG, ActionKind.COMMAND)]
+    text = "".join(a.text for a in lines)
+    notes = tuple(dict.fromkeys(n for a in lines for n in a.notes))
+    risk = " ".join(dict.fromkeys(a.risk for a in lines if a.risk))
+    first = lines[0]
+    merged = sshd_lines(text.rstrip("\n").split("\n"), "on the server: offer a current algorithm in every failing "
+                        "category, keeping what it offers today", file=first.file or "/etc/ssh/sshd_config",
+                        placement=first.placement or "", risk=risk or None, notes=notes)
+    return [*commands, merged, *others]
+
+
 def server_side_actions(software: Software, offer: Proposal, failing: Sequence[Category],
                         client_defaults: Mapping[Category, Sequence[str]], banner: Banner | None = None) -> list[Action]:
     """What the server's administrator can change so the client needs no workaround, strongest first.
@@ -192,6 +210,7 @@ def server_side_actions(software: Software, offer: Proposal, failing: Sequence[C
         if wanted:
             actions.append(Action.note(f"enable a modern {category.value} algorithm on the server, e.g. {wanted[0]}, or "
                                        "upgrade it", side="server"))
+    actions = _combined(actions)
     if cisco_lines:
         actions.insert(0, device_commands(["configure terminal", *cisco_lines, "end"],
                                           "on the device: offer a current algorithm too (each command replaces the "

@@ -19,6 +19,8 @@ from sshdoctor.model import Action, ActionKind
 from sshdoctor.report.sanitize import printable
 
 INDENT = "    "
+# What is said about a copyable text sits at a shallower indent, so the lines at INDENT are exactly the text.
+NOTE_INDENT = "  "
 
 _KIND_STYLE = {
     ActionKind.COMMAND: "cyan",
@@ -43,21 +45,21 @@ def render_action(out: Console, action: Action, *, number: int | None = None, sh
         head.append(printable(action.title), style="bold")
     where = [w for w in (action.file, action.placement) if w]
     if action.kind in (ActionKind.SSH_CONFIG, ActionKind.SSHD_CONFIG) and where:
-        head.append(f"{'  ' if show_title else INDENT}[{printable(' — '.join(where))}]", style="dim")
+        head.append(f"{'  ' if show_title else NOTE_INDENT}[{printable(' — '.join(where))}]", style="dim")
     elif action.language and action.kind in (ActionKind.LIBRARY, ActionKind.DEVICE):
-        head.append(f"{'  ' if show_title else INDENT}[{printable(action.language)}]", style="dim")
+        head.append(f"{'  ' if show_title else NOTE_INDENT}[{printable(action.language)}]", style="dim")
     if head.plain.strip():
         out.print(head)
     if action.replaces:
-        out.print(Text(f"{INDENT}(in place of: {printable(' / '.join(action.replaces))})", style="dim"))
+        out.print(Text(f"{NOTE_INDENT}in place of: {printable(' / '.join(action.replaces))}", style="dim"))
     if action.copyable:
         print_verbatim(out, action.text, _KIND_STYLE.get(action.kind, "cyan"))
     for note in action.notes:
-        out.print(Text(f"{INDENT}{printable(note)}", style="dim"))
+        out.print(Text(f"{NOTE_INDENT}{printable(note)}", style="dim"))
     if action.verified:
-        out.print(Text(f"{INDENT}✔ verified: {printable(action.verified)}", style="green"))
+        out.print(Text(f"{NOTE_INDENT}✔ verified: {printable(action.verified)}", style="green"))
     if action.risk and show_risk:
-        out.print(Text(f"{INDENT}cost: {printable(action.risk)}", style="yellow"))
+        out.print(Text(f"{NOTE_INDENT}cost: {printable(action.risk)}", style="yellow"))
 
 
 def action_from_dict(doc: dict[str, object]) -> Action:

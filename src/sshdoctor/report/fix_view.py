@@ -53,7 +53,7 @@ def render_fix(fix: FixReport, out: Console | None = None) -> None:
     for cat in plan.unfixable:
         out.print(Text(f"✘ your ssh supports none of the {CATEGORY_TITLE[cat]} algorithms this server offers", style="bold red"))
         for alt in fix.alternatives.get(cat.value, []):
-            out.print(f"    - {printable(alt)}", markup=False)
+            out.print(f"  - {printable(alt)}", markup=False)
     if fix.run is not None:
         run = fix.run
         if run.ok:
@@ -89,7 +89,7 @@ def render_applied(applied: Applied, out: Console | None = None) -> None:
     backup = f" (backup: {res.backup})" if res.backup else ""
     out.print(Text(f"wrote {res.path}: {res.action} block at line {res.block_line}{backup}", style="bold"))
     for note in res.notes:
-        out.print(f"    {note}", markup=False)
+        out.print(f"  {note}", markup=False)
     if not applied.in_effect:
         out.print(Text(f"✘ ssh -G does not show the fix in effect: {applied.missing}", style="bold red"))
     elif applied.verified:

@@ -51,6 +51,8 @@ class ApplyResult:
     # The whole file as it is (or would be) after the edit, and the lines the edit adds.
     new_text: str = field(default="", compare=False, repr=False)
     added: tuple[str, ...] = field(default=(), compare=False)
+    # 1-based line of the file before the edit in front of which the added lines go (0: at the end).
+    before_line: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -180,10 +182,10 @@ def _apply(
     )
     verify(after, targets, directives, (plan.block_start, plan.block_end))
     diff = _diff(target, old_text, plan.text)
-    added = _added_lines(old_text, plan.text)
+    added, before = _added_lines(old_text, plan.text)
     if dry_run:
         return ApplyResult(target, True, False, plan.action, diff, plan.block_start + 1, notes=plan.notes,
-                           new_text=plan.text, added=added)
+                           new_text=plan.text, added=added, before_line=before)
     written = replace_file(
         target,
         encode(plan.text),
@@ -191,17 +193,21 @@ def _apply(
         avoid_patterns=_include_patterns(tree, user_config),
     )
     return ApplyResult(target, True, True, plan.action, diff, plan.block_start + 1, written.backup, plan.notes,
-                       new_text=plan.text, added=added)
+                       new_text=plan.text, added=added, before_line=before)
 
 
-def _added_lines(old: str, new: str) -> tuple[str, ...]:
-    """The lines the edit adds, in order, as they read in the new file."""
-    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+def _added_lines(old: str, new: str) -> tuple[tuple[str, ...], int]:
+    """The lines the edit adds, in order, and the 1-based line of the old file they go in front of (0: the end)."""
+    old_lines = old.splitlines()
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new.splitlines(), autojunk=False)
     out: list[str] = []
-    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+    before = -1
+    for tag, i1, _i2, j1, j2 in matcher.get_opcodes():
         if tag in ("insert", "replace"):
             out += new.splitlines()[j1:j2]
-    return tuple(out)
+            if before < 0:
+                before = i1 + 1 if i1 < len(old_lines) else 0
+    return tuple(out), max(before, 0)
 
 
 def apply_host_block(
