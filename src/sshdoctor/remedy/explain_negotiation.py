@@ -131,8 +131,8 @@ def client_fixes(group: Sequence[tuple[int, Finding]], ctx: FixContext) -> list[
     if changes:
         out += _client_changes(first_i, first, changes, risks, notes)
         if not complete and first.reported_by in OPENSSH_CLIENTS and first.host:
-            host, port = _peer(first)
-            look = Action.command(["sshdoctor", "fix", host, *(["-p", str(port)] if port != 22 else [])],
+            port = first.port or 22
+            look = Action.command(["sshdoctor", "fix", first.host, *(["-p", str(port)] if port != 22 else [])],
                                   "or let sshdoctor look at the server: every failing category at once, proved")
             out.append(ExplainFix(finding=first_i, rank=len(out) + 1, title=look.title, risk="none: nothing changes yet",
                                   fix=Fix(scope="look", changes=()), extra_actions=(look,)))
