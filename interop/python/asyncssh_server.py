@@ -3,8 +3,9 @@
 ``asyncssh.listen()`` with the default algorithm options and the lab's
 Ed25519, ECDSA P-256 and RSA host keys (OpenSSH format); public-key
 authentication only, and no key is accepted. AsyncSSH's log (debug level 2)
-goes to stderr; one ``{"chosen": ...}`` line per finished key exchange to
-stdout (written when authentication begins, which is after NEWKEYS).
+goes to stderr; one ``{"chosen": ...}`` line per connection to stdout, written
+when authentication begins (which is after NEWKEYS), or ``null`` when the
+connection ends before that.
 """
 
 from __future__ import annotations
@@ -39,10 +40,21 @@ KEX = KexNames()
 
 
 class RefuseAll(asyncssh.SSHServer):
+    reported = False
+
     def connection_made(self, conn: Any) -> None:
         self.conn = conn
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        # One line per connection, also for a failed one, so no reader mistakes an earlier line for it.
+        if not self.reported:
+            self.reported = True
+            print(json.dumps({"chosen": None}), flush=True)
+
     def begin_auth(self, username: str) -> bool:
+        if self.reported:
+            return True
+        self.reported = True
         conn = self.conn
         info = conn.get_extra_info
         c2s, s2c = info("recv_cipher"), info("send_cipher")

@@ -164,6 +164,13 @@ def ssh_client(port: int, *options: str) -> None:
                    capture_output=True, stdin=subprocess.DEVNULL, timeout=30)
 
 
+def dbclient(port: int) -> None:
+    """Debian's Dropbear client, which sends a guessed key exchange packet after its KEXINIT."""
+    home = Path(tempfile.mkdtemp(prefix="sshdoctor-corpus-home-"))
+    subprocess.run(["dbclient", "-y", "-y", "-T", "-l", "sshdoctor", "-p", str(port), "127.0.0.1", "true"],
+                   capture_output=True, stdin=subprocess.DEVNULL, timeout=30, env={**os.environ, "HOME": str(home)})
+
+
 def expect(category: str | None, reported_by: str, their_offer: list[str] | None, side: str = "client") -> dict[str, Any]:
     return {"kind": "no-common-algorithm", "category": category, "reported_by": reported_by,
             "their_offer": their_offer, "side": side}
@@ -253,6 +260,18 @@ def paramiko_scenarios() -> dict[str, Callable[[], None]]:
               expect=[{"kind": "protocol-error", "reported_by": "paramiko", "category": "kex",
                        "cause": "group exchange advertised without moduli"}])
     out["paramiko-4.0.0-server-gex-without-moduli"] = gex_without_moduli
+
+    def guessed_kex() -> None:
+        with harness_server([python("paramiko-5.1.0"), str(HERE / "paramiko_server.py")]) as (port, log):
+            dbclient(port)
+            time.sleep(1)
+            text = log.read_text()
+        write("paramiko", "paramiko-5.1.0-server-dbclient-guess", command=f"dbclient -y -y -T -p {port} 127.0.0.1 (server log)",
+              program="paramiko 5.1.0 (server)", text=text,
+              note="Dropbear 2022.83's dbclient guesses curve25519-sha256; paramiko does not skip the wrong guess",
+              expect=[{"kind": "protocol-error", "reported_by": "paramiko", "category": "kex",
+                       "cause": "guessed kex packet not ignored"}])
+    out["paramiko-5.1.0-server-dbclient-guess"] = guessed_kex
     return out
 
 
@@ -299,6 +318,18 @@ def asyncssh_scenarios() -> dict[str, Callable[[], None]]:
               note="the lab's AsyncSSH server harness (Ed25519, ECDSA and RSA keys) and a client asking for ssh-dss",
               expect=[expect("hostkey", "asyncssh", ["ssh-dss"], "server")])
     out["asyncssh-2.24.1-server-no-hostkey"] = server_side_hostkey
+
+    def guessed_kex() -> None:
+        with harness_server([python("asyncssh-2.24.1"), str(HERE / "asyncssh_server.py")]) as (port, log):
+            dbclient(port)
+            time.sleep(1)
+            text = log.read_text()
+        write("asyncssh", "asyncssh-2.24.1-server-dbclient-guess", command=f"dbclient -y -y -T -p {port} 127.0.0.1 (server log)",
+              program="AsyncSSH 2.24.1 (server)", text=text,
+              note="Dropbear 2022.83's dbclient guesses curve25519-sha256, AsyncSSH 2.24.1 prefers ML-KEM",
+              expect=[{"kind": "protocol-error", "reported_by": "asyncssh", "category": "kex",
+                       "cause": "guessed kex packet kept"}])
+    out["asyncssh-2.24.1-server-dbclient-guess"] = guessed_kex
     return out
 
 

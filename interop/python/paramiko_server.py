@@ -12,7 +12,8 @@ So from 2.9 on this harness loads /etc/ssh/moduli, as paramiko's own
 demo_server.py does: the KEXINIT stays the default one and the server then
 does what it advertises. Before 2.9 paramiko leaves group exchange out of its
 KEXINIT without moduli, and the harness keeps that default. paramiko's DEBUG log goes to
-stderr; one ``{"chosen": ...}`` line per finished key exchange to stdout.
+stderr; one ``{"chosen": ...}`` line per connection to stdout (``null`` when
+the key exchange did not finish).
 """
 
 from __future__ import annotations
@@ -113,8 +114,11 @@ def serve(conn: socket.socket, keys: list[Any], number: int) -> None:
             transport.add_server_key(key)
         try:
             transport.start_server(server=RefuseAll())
-        except Exception as exc:
+        except Exception as exc:  # paramiko logged it; the client reports it
             print(f"sshdoctor-harness: key exchange failed: {exc}", file=sys.stderr, flush=True)
+            # One line per connection, also for a failed one, so no reader mistakes an earlier line for it.
+            with _lock:
+                print(json.dumps({"chosen": None}), flush=True)
             return
         with _lock:
             print(json.dumps({"chosen": chosen_of(transport, recorder.kex)}), flush=True)

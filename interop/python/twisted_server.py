@@ -5,9 +5,9 @@ A ``twisted.conch.ssh.factory.SSHFactory`` with the class's default
 (OpenSSH format, in that order) and no moduli file (so Twisted leaves the
 group-exchange methods out, as it says in its log); public-key
 authentication against an empty key database, so everyone is refused.
-Twisted's log goes to stderr; one ``{"chosen": ...}`` line per finished key
-exchange to stdout (when the client asks for its first service, which comes
-after NEWKEYS).
+Twisted's log goes to stderr; one ``{"chosen": ...}`` line per connection to
+stdout, when the client asks for its first service (after NEWKEYS), or
+``null`` when the connection ends before that.
 """
 
 from __future__ import annotations
@@ -54,6 +54,13 @@ class Server(transport.SSHServerTransport):
             }
             print(json.dumps({"chosen": chosen}), flush=True)
         super().ssh_SERVICE_REQUEST(packet)
+
+    def connectionLost(self, reason: Any) -> None:
+        # One line per connection, also for a failed one, so no reader mistakes an earlier line for it.
+        if not self.reported:
+            self.reported = True
+            print(json.dumps({"chosen": None}), flush=True)
+        super().connectionLost(reason)
 
 
 def make_factory(key_dir: Path) -> factory.SSHFactory:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from sshdoctor.diagnose.common import category_from_words, negotiation, offer_tuple
+from sshdoctor.diagnose.common import category_from_words, negotiation, offer_tuple, simple
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.model import Category, Finding
 
@@ -91,3 +91,17 @@ def _host_key(m: re.Match[str], ctx: Context) -> Finding | None:
         "missing": "offer (AsyncSSH logs the client's host key algs at debug level 2)"}
     return negotiation(Category.HOSTKEY, offer, reported_by="asyncssh", side="server", program="AsyncSSH",
                        host=host, port=port, evidence=m.group(0), extra=extra)
+
+
+@register("asyncssh-kex-not-in-progress", "Key exchange not in progress", r"Key exchange not in progress", family=FAMILY)
+def _not_in_progress(m: re.Match[str], ctx: Context) -> Finding | None:
+    host, port = ctx.peer or (None, None)
+    text = ("AsyncSSH got a key exchange packet after its key exchange had finished. The usual cause is a client "
+            "that guessed the key exchange and sent its first packet early (first_kex_packet_follows, as Dropbear's "
+            "dbclient does): AsyncSSH keeps the guess when the method it chose is the client's first, while the "
+            "client, following RFC 4253 section 7, counts the guess as wrong whenever the two sides' first methods "
+            "differ, and sends its packet again. With AsyncSSH 2.24 and later the server's first method is ML-KEM, "
+            "so a Dropbear client meets this every time. Make both sides prefer the same first key exchange (e.g. "
+            "kex_algs on the AsyncSSH side starting with the client's first method).")
+    return simple("protocol-error", text, reported_by="asyncssh", host=host, port=port, evidence=m.group(0),
+                  category=Category.KEX, extra={"cause": "guessed kex packet kept"})

@@ -171,6 +171,18 @@ def _unexpected(m: re.Match[str], ctx: Context) -> Finding | None:
                 "make the client prefer another key exchange.")
         return simple("protocol-error", text, reported_by="paramiko", host=host, port=port, evidence=m.group(0),
                       category=Category.KEX, extra={"cause": "group exchange advertised without moduli"})
+    if want == [21] and got in (30, 32, 34):
+        # NEWKEYS expected, a second key exchange packet came: the client had sent a guessed packet
+        # (first_kex_packet_follows) for a method that was not agreed, and paramiko treated the guess as real.
+        text = ("The client sent a second key exchange packet where paramiko expected NEWKEYS. The client had "
+                "guessed the key exchange and sent its first packet early (first_kex_packet_follows, as Dropbear's "
+                "dbclient does); the guess counted as wrong because the two sides' first kex algorithms differ, so "
+                "the client started again, but paramiko (every release) never skips a wrong guess (RFC 4253 section "
+                "7) and had already answered it. Make both sides prefer the same first key exchange (put the "
+                "client's first one first on the paramiko side via Transport._preferred_kex, or the other way "
+                "round), or use a client that does not guess.")
+        return simple("protocol-error", text, reported_by="paramiko", host=host, port=port, evidence=m.group(0),
+                      category=Category.KEX, extra={"cause": "guessed kex packet not ignored"})
     text = (f"paramiko received SSH message {got} where it expected {', '.join(map(str, want))}: the other side "
             "went a different way in the protocol (usually a key exchange both sides understood differently).")
     return simple("protocol-error", text, reported_by="paramiko", host=host, port=port, evidence=m.group(0))

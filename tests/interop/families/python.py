@@ -23,11 +23,19 @@ TWISTED = ("22.4.0", "26.10.0")
 
 _MARK = re.compile(r"^sshdoctor-harness: port (\d+)$", re.M)
 
-# Behaviour the catalog's engine cannot model, kept out of the lab's way and named in the report of issue 12:
-# paramiko (every release) and AsyncSSH before 2.23 negotiate a MAC even when the chosen cipher is AES-GCM or
-# ChaCha20, so "no acceptable macs" can stop a connection an AEAD cipher would carry (no lab server shows it);
-# a paramiko server from 2.9 on advertises group exchange without a moduli file and refuses it when picked
-# (paramiko_server.py loads /etc/ssh/moduli from 2.9 on, as paramiko's demo server does, so it does what it says).
+# Behaviour the catalog's engine cannot model (each named in the report of issue 12):
+# - A paramiko server (every release) never skips a wrong guessed key exchange packet (first_kex_packet_follows,
+#   RFC 4253 section 7): a client that guesses (Dropbear's dbclient) and whose first kex is not the server's
+#   first fails with "Expecting packet from (21,), got 30". The engine predicts success.
+PARAMIKO_KEX_GUESS = "paramiko-ignores-wrong-kex-guess"
+# - An AsyncSSH server keeps a guessed packet when the method it chose is the client's first, where RFC 4253 (and
+#   Dropbear) count the guess wrong whenever the two first methods differ: from 2.24 (ML-KEM first) a Dropbear
+#   client fails with "Key exchange not in progress".
+ASYNCSSH_KEX_GUESS = "asyncssh-keeps-kex-guess-when-chosen"
+# - paramiko (every release) and AsyncSSH before 2.23 negotiate a MAC even when the chosen cipher is AES-GCM or
+#   ChaCha20 (no lab server shows it: all of them offer a MAC both share).
+# - A paramiko server from 2.9 on advertises group exchange without a moduli file and refuses it when picked:
+#   paramiko_server.py loads /etc/ssh/moduli from 2.9 on, as paramiko's demo server does, so it does what it says.
 
 
 def split_by_port(stdout: str, stderr: str, returncode: int, count: int) -> list[ClientRun]:
@@ -66,10 +74,12 @@ def servers() -> list[LabServer]:
     out: list[LabServer] = []
     for version in PARAMIKO:
         out.append(LabServer("paramiko", version, f"paramiko-{version}",
-                             argv=(_python("paramiko", version), str(HERE / "paramiko_server.py"))))
+                             argv=(_python("paramiko", version), str(HERE / "paramiko_server.py")),
+                             quirks=(PARAMIKO_KEX_GUESS,)))
     for version in ASYNCSSH:
         out.append(LabServer("asyncssh", version, f"asyncssh-{version}",
-                             argv=(_python("asyncssh", version), str(HERE / "asyncssh_server.py"))))
+                             argv=(_python("asyncssh", version), str(HERE / "asyncssh_server.py")),
+                             quirks=(ASYNCSSH_KEX_GUESS,)))
     for version in TWISTED:
         out.append(LabServer("twisted-conch", version, f"twisted-conch-{version}",
                              argv=(_python("twisted", version), str(HERE / "twisted_server.py"))))
