@@ -40,6 +40,9 @@ FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "jsch.toml": ("jsch", ("client",)),
     "jsch-mwiede.toml": ("jsch-mwiede", ("client",)),
     "win32-openssh.toml": ("win32-openssh", ("client", "server")),
+    "libssh2.toml": ("libssh2", ("client",)),
+    "tinyssh.toml": ("tinyssh", ("server",)),
+    "erlang-ssh.toml": ("erlang-ssh", ("client", "server")),
 }
 CATEGORIES = ("kex", "hostkey", "cipher", "mac", "compression")
 CLIENT_PSEUDO = {"ext-info-c", "kex-strict-c-v00@openssh.com", "kexguess2@matt.ucc.asn.au"}

@@ -61,9 +61,16 @@ def predict(client: Proposal, server: Proposal, check_order: Sequence[Slot] | No
     return outcome
 
 
-def disagreements(pred: Outcome, truth: Truth, *, category_optional: bool = False) -> list[str]:
-    """Every way the prediction differs from the truth (empty when they agree)."""
+def disagreements(pred: Outcome, truth: Truth, *, category_optional: bool = False,
+                  refusal: str | None = None) -> list[str]:
+    """Every way the prediction differs from the truth (empty when they agree). ``refusal`` is the
+    model's reason why the client abandons a negotiation that succeeded (PuTTY in batch mode)."""
     out: list[str] = []
+    if refusal is not None:
+        if truth.ok or "weak crypto primitive" not in (truth.error or ""):
+            out.append(f"predicted a batch-mode refusal ({refusal}), really "
+                       + ("ok" if truth.ok else f"failure: {truth.error!r}"))
+        return out
     if pred.ok != truth.ok:
         out.append(f"predicted {'ok' if pred.ok else 'failure'}, really {'ok' if truth.ok else 'failure'}"
                    + (f" ({truth.error})" if truth.error else ""))

@@ -66,6 +66,8 @@ class LabClient:
     parse: Callable[[str, str, int, int], list[ClientRun]] | None = None
     needs: tuple[str, ...] = ()
     quirks: tuple[str, ...] = ()
+    # Runs non-interactively (plink -batch): what it would ask about, it refuses (negotiate.refusal).
+    batch_mode: bool = False
 
     @property
     def id(self) -> str:

@@ -82,6 +82,8 @@ class Profile:
     package: str | None = None
     flags: tuple[str, ...] = ()
     identifies: tuple[Identifies, ...] = field(default=(), compare=False)
+    # What a client in batch mode refuses to use even when it is negotiated (PuTTY's "warn below here").
+    batch_refuses: dict[Category, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def label(self) -> str:
@@ -100,6 +102,9 @@ def _resolve(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         base = by_version.get(rel["base"]) if "base" in rel else None
         if "base" in rel and base is None:
             raise ValueError(f"release {rel['version']} names unknown base {rel['base']}")
+        for key in ("batch_refuses", "flags"):
+            if key not in rel and base is not None and key in base:
+                merged[key] = base[key]
         for side in SIDES:
             inherited = dict(base[side]) if base and base.get(side) is not None else None
             own = rel.get(side)
@@ -206,8 +211,9 @@ def _distribution_profile(dist: dict[str, Any], entry: dict[str, Any], base: Pro
         distribution=entry.get("distribution", dist.get("name")),
         base=base.id,
         package=entry.get("package"),
-        flags=tuple(entry.get("flags", ())),
+        flags=tuple(dict.fromkeys((*base.flags, *entry.get("flags", ())))),
         identifies=identifies,
+        batch_refuses=base.batch_refuses,
     )
 
 
@@ -277,6 +283,8 @@ def _load_all() -> tuple[dict[str, Profile], dict[str, Profile], dict[str, dict[
                 banner_patterns=tuple(impl.get("banner_patterns", ())),
                 check_order=tuple(impl.get("check_order", ())),
                 settings={k: dict(v) for k, v in impl.get("settings", {}).items()},
+                flags=tuple(rel.get("flags", ())),
+                batch_refuses={Category(k): tuple(v) for k, v in rel.get("batch_refuses", {}).items()},
             )
     distros, aliases = _resolve_distributions(distro_files, profiles)
     return profiles, distros, sources, aliases
@@ -330,7 +338,8 @@ def profile_for_software(product: str, version: str | None) -> Profile | None:
     if not version:
         return None
     want = tuple(int(x) for x in re.findall(r"\d+", version.split("p")[0]))
-    candidates = [p for p in all_profiles().values() if p.implementation == product]
+    # A variant release (``2.28.8-mlkem``, ``0.10.6-debian12``) is a build of its own, never the nearest release.
+    candidates = [p for p in all_profiles().values() if p.implementation == product and "-" not in p.version]
     at_or_below = [p for p in candidates if p.version_key() <= want]
     if not at_or_below:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def clients() -> list[LabClient]:
                          reported_by="dropbear-client", variant="debian12", parse=parse_plain,
                          needs=("/usr/bin/dbclient",)))
     out.append(LabClient("putty", "0.78", (str(HERE / "plink-client"),), profile="debian-12-putty", reported_by="putty",
-                         variant="debian12", parse=parse_plain, needs=("/usr/bin/plink",)))
+                         variant="debian12", parse=parse_plain, needs=("/usr/bin/plink",), batch_mode=True))
     return out
 
 
@@ -74,17 +75,31 @@ def _sshd(**lists: str) -> object:
     return start
 
 
+def _dropbear_public_keys(key_dir: Path) -> None:
+    """Dropbear's own host keys as OpenSSH public keys next to the lab's, for clients that pin keys."""
+    for key in key_dir.glob("dropbear_*_host_key"):
+        pub = key.with_name(key.name + ".pub")
+        if pub.exists():
+            continue
+        out = subprocess.run(["dropbearkey", "-y", "-f", str(key)], capture_output=True, text=True, timeout=30)
+        line = next((ln for ln in out.stdout.splitlines() if ln.startswith(("ssh-", "ecdsa-"))), None)
+        if line:
+            pub.write_text(line + "\n")
+
+
 @contextlib.contextmanager
 def _dropbear(key_dir: Path) -> Iterator[Running]:
     with Dropbear(key_dir=key_dir) as server:
         assert server.banner is not None
+        _dropbear_public_keys(key_dir)
         log = server.log
         yield Running(server.host, server.port, server.banner, log=lambda: log.read_text(errors="replace"))
 
 
 # Server configurations people run, modern to legacy-only (sshd_config values).
-SSHD_VARIANTS: dict[str, dict[str, str]] = {
-    "default": {},
+SSHD_VARIANTS: dict[str, dict[str, object]] = {
+    # Stock sshd loads its default keys in this order (rsa, ecdsa, ed25519), which orders its offer.
+    "default": {"host_keys": ("rsa", "ecdsa", "ed25519")},
     "modern-only": {"kex": "curve25519-sha256,curve25519-sha256@libssh.org", "ciphers": "chacha20-poly1305@openssh.com",
                     "host_key_algorithms": "ssh-ed25519"},
     "fips-like": {"kex": "ecdh-sha2-nistp256,ecdh-sha2-nistp384,diffie-hellman-group14-sha256",
@@ -92,6 +107,8 @@ SSHD_VARIANTS: dict[str, dict[str, str]] = {
                   "host_key_algorithms": "ecdsa-sha2-nistp256,rsa-sha2-256"},
     "group14-sha1": {"kex": "diffie-hellman-group14-sha1", "ciphers": "aes128-ctr,aes256-ctr",
                      "macs": "hmac-sha1", "host_key_algorithms": "ssh-rsa"},
+    # A device that only speaks the 1024-bit group: below PuTTY's warn line.
+    "group1-only": {"kex": "diffie-hellman-group1-sha1", "ciphers": "aes128-ctr", "macs": "hmac-sha2-256"},
     "legacy-only": {"kex": "diffie-hellman-group1-sha1,diffie-hellman-group14-sha1", "ciphers": "aes128-cbc,3des-cbc",
                     "macs": "hmac-sha1,hmac-md5", "host_key_algorithms": "ssh-rsa"},
     "cbc-etm": {"kex": "diffie-hellman-group-exchange-sha256", "ciphers": "aes256-cbc,aes128-cbc",

@@ -1,0 +1,51 @@
+"""When a client refuses what negotiation agreed on: PuTTY in batch mode.
+
+PuTTY keeps every enabled algorithm in its lists, those below the "warn
+below here" line included; when negotiation lands on one of those, it asks
+before going on, and plink -batch (and every script that runs it) gives up:
+"Cannot confirm a weak crypto primitive in batch mode". From 0.80 (and in
+distribution builds with the Terrapin fix backported) it asks the same
+before a Terrapin-vulnerable choice: ChaCha20-Poly1305, or a CBC cipher
+with an encrypt-then-MAC MAC, unless both sides do strict key exchange.
+The data is the client profile's (``batch_refuses``, the ``terrapin-prompt``
+flag); the decision is here.
+"""
+
+from __future__ import annotations
+
+from sshdoctor.catalog import algorithm
+from sshdoctor.catalog.profiles import Profile
+from sshdoctor.model import Category, Outcome, Proposal, Slot
+
+STRICT_C = "kex-strict-c-v00@openssh.com"
+STRICT_S = "kex-strict-s-v00@openssh.com"
+
+
+def terrapin_exposed(client: Proposal, server: Proposal, outcome: Outcome) -> bool:
+    """The chosen cipher and MAC are open to Terrapin (CVE-2023-48795) and strict kex is not on both sides."""
+    if STRICT_C in client.kex and STRICT_S in server.kex:
+        return False
+    for cipher_slot, mac_slot in ((Slot.CIPHER_C2S, Slot.MAC_C2S), (Slot.CIPHER_S2C, Slot.MAC_S2C)):
+        cipher = outcome.picks.get(cipher_slot)
+        mac = outcome.picks.get(mac_slot)
+        if cipher is None:
+            continue
+        if cipher.startswith("chacha20-poly1305"):
+            return True
+        if algorithm(Category.CIPHER, cipher).cbc and mac is not None and algorithm(Category.MAC, mac).etm:
+            return True
+    return False
+
+
+def batch_refusal(profile: Profile, client: Proposal, server: Proposal, outcome: Outcome) -> str | None:
+    """Why this client, run non-interactively, abandons a negotiation that succeeded; None when it does not."""
+    if not outcome.ok:
+        return None
+    for slot, pick in outcome.picks.items():
+        if pick is not None and pick in profile.batch_refuses.get(slot.category, ()):
+            return (f"{pick} is below {profile.name}'s 'warn below here' line: it asks before using it, and in batch "
+                    "mode it cannot ask (Cannot confirm a weak crypto primitive in batch mode)")
+    if "terrapin-prompt" in profile.flags and terrapin_exposed(client, server, outcome):
+        return (f"the choice is open to Terrapin (CVE-2023-48795) without strict key exchange: {profile.name} asks "
+                "first, and in batch mode it cannot ask (Cannot confirm a weak crypto primitive in batch mode)")
+    return None
