@@ -34,10 +34,12 @@ def test_json_contract() -> None:
     assert first["ssh_options"] == ["-o", "MACs=+hmac-md5"]  # the stronger of the two, added not replaced
     assert "Host 127.0.0.1" in first["ssh_config"] and "Host *" not in first["ssh_config"]
     assert first["risk"]
-    assert [x["scope"] for x in doc["fixes"]] == ["ssh_config-host", "one-off", "server"]
+    # The message names one category: the command that looks at the server for all of them comes too.
+    assert [x["scope"] for x in doc["fixes"]] == ["ssh_config-host", "one-off", "look", "server"]
     kinds = [a["kind"] for x in doc["fixes"] for a in x["actions"]]
-    assert kinds == ["ssh_config", "command", "command", "sshd_config"]
-    server = doc["fixes"][2]["actions"][0]
+    assert kinds == ["ssh_config", "command", "command", "command", "sshd_config"]
+    assert doc["fixes"][2]["actions"][0]["argv"] == ["sshdoctor", "fix", "127.0.0.1", "-p", "2222"]
+    server = doc["fixes"][3]["actions"][0]
     # The full line, never a '+' that an earlier line would make a no-op; today's names kept.
     assert server["text"].startswith("MACs hmac-sha2-") and server["text"].rstrip().endswith(",hmac-md5,hmac-md5-96")
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
-from sshdoctor.model import Category, Change, Finding, Fix
+from sshdoctor.model import Action, Category, Change, Finding, Fix
+from sshdoctor.remedy.actions import sshd_lines
 from sshdoctor.remedy.explain_negotiation import _missing, client_fixes, is_server_side, server_fixes
 from sshdoctor.remedy.explain_types import ExplainFix, FileFact, FixContext
 from sshdoctor.remedy.render import ssh_config_block, ssh_options
@@ -217,7 +218,24 @@ def _agent(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
                        fix=Fix(scope="local", changes=()))]
 
 
+def _max_startups(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
+    """sshd dropped unauthenticated connections past MaxStartups: raise it on the server, share connections on the client."""
+    line = str(f.extra.get("sshd_config") or "MaxStartups 100:30:200")
+    server = sshd_lines([line], "on the server: let more unauthenticated connections wait (the default is 10:30:100)",
+                        placement="anywhere above the first Match block (sshd takes the first value it reads)",
+                        notes=("Then sshd -t and reload sshd. PerSourceMaxStartups (OpenSSH 8.5+) limits one busy "
+                               "client without cutting off the others.",))
+    client = Action.note("on the client: open fewer connections at once",
+                         "ControlMaster auto with a ControlPath and ControlPersist lets ssh, scp and ansible share one "
+                         "connection per host; a job runner's parallelism (ansible -f) is the other lever.")
+    return [ExplainFix(finding=i, rank=1, title=server.title, risk="none known", sshd_config=server.text,
+                       fix=Fix(scope="server", changes=()), extra_actions=(server,)),
+            ExplainFix(finding=i, rank=2, title=client.title, risk="none", fix=Fix(scope="client", changes=()),
+                       extra_actions=(client,))]
+
+
 _OTHER = {
+    "max-startups": _max_startups,
     "bad-permissions": _perm,
     "invalid-key-format": _key_format,
     "host-key-changed": _changed,

@@ -271,12 +271,25 @@ def _compression(i: int, f: Finding) -> ExplainFix:
 def _other_client(i: int, f: Finding, changes: list[Change], risk: str) -> ExplainFix:
     """The equivalent setting in the program that printed the message, from its profile."""
     who = f.reported_by or "the client"
+    if who == "cisco-client":
+        # The router is the client (ssh from the device, copy scp:): its own client algorithm commands.
+        lines = ["configure terminal", *(f"ip ssh client algorithm {_cisco(Category.from_directive(c.directive) or Category.MAC)} "
+                                         + " ".join(c.add) for c in changes), "end"]
+        action = device_commands(lines, "on the router (it is the client here): let its ssh client use "
+                                 + ", ".join(a for c in changes for a in c.add), platform="cisco-ios-xe",
+                                 notes=("Each command sets the whole client list: add the names the router uses for "
+                                        "its other servers too (show ip ssh shows them).",), risk=risk)
+        return ExplainFix(finding=i, rank=1, title=action.title, risk=risk,
+                          fix=Fix(scope="device-client", changes=tuple(changes), risks=(risk,), host=f.host),
+                          extra_actions=(action,))
     prof = _profile(f.reported_by)
     adds = {Category.from_directive(c.directive) or Category.KEX: c.add for c in changes}
     host, port = _peer(f)
-    action = setting(prof, "client", adds, host=host or "HOST", port=port, risk=risk) if prof is not None else None
+    found = setting(prof, "client", adds, host=host or "HOST", port=port, risk=risk) if prof is not None else None
     names = ", ".join(a for c in changes for a in c.add)
-    if action is None:
+    if found is not None:
+        action = found
+    else:
         label = prof.name if prof is not None else who
         action = Action.note(f"in {label}: add {names} to its algorithm lists, keeping its defaults",
                              f"{label} has no setting sshdoctor knows for this; its documentation names the option.")
