@@ -273,8 +273,9 @@ def _other_client(i: int, f: Finding, changes: list[Change], risk: str) -> Expla
     who = f.reported_by or "the client"
     if who == "cisco-client":
         # The router is the client (ssh from the device, copy scp:): its own client algorithm commands.
-        lines = ["configure terminal", *(f"ip ssh client algorithm {_cisco(Category.from_directive(c.directive) or Category.MAC)} "
-                                         + " ".join(c.add) for c in changes), "end"]
+        kinds = [(_cisco(Category.from_directive(c.directive) or Category.MAC), c.add) for c in changes]
+        lines = ["configure terminal", *(f"ip ssh client algorithm {kind} {' '.join(names)}" for kind, names in kinds),
+                 "end"]
         action = device_commands(lines, "on the router (it is the client here): let its ssh client use "
                                  + ", ".join(a for c in changes for a in c.add), platform="cisco-ios-xe",
                                  notes=("Each command sets the whole client list: add the names the router uses for "
