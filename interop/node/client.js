@@ -20,14 +20,14 @@ const AEAD = new Set(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes12
 
 // ssh2-streams 0.4 debug lines: 'DEBUG: KEX algorithm: X', 'DEBUG: Client->Server Cipher: X', ...
 const DEBUG_SLOTS = [
-  [/^DEBUG: KEX algorithm: (\S+)/, 'kex'],
-  [/^DEBUG: Host key format: (\S+)/, 'hostkey'],
-  [/^DEBUG: Client->Server Cipher: (\S+)/, 'cipher_c2s'],
-  [/^DEBUG: Server->Client Cipher: (\S+)/, 'cipher_s2c'],
-  [/^DEBUG: Client->Server HMAC algorithm: (\S+)/, 'mac_c2s'],
-  [/^DEBUG: Server->Client HMAC algorithm: (\S+)/, 'mac_s2c'],
-  [/^DEBUG: Client->Server compression algorithm: (\S+)/, 'compression_c2s'],
-  [/^DEBUG: Server->Client compression algorithm: (\S+)/, 'compression_s2c'],
+  [/DEBUG: KEX algorithm: (\S+)/, 'kex'],
+  [/DEBUG: Host key format: (\S+)/, 'hostkey'],
+  [/DEBUG: Client->Server Cipher: (\S+)/, 'cipher_c2s'],
+  [/DEBUG: Server->Client Cipher: (\S+)/, 'cipher_s2c'],
+  [/DEBUG: Client->Server HMAC algorithm: (\S+)/, 'mac_c2s'],
+  [/DEBUG: Server->Client HMAC algorithm: (\S+)/, 'mac_s2c'],
+  [/DEBUG: Client->Server compression algorithm: (\S+)/, 'compression_c2s'],
+  [/DEBUG: Server->Client compression algorithm: (\S+)/, 'compression_s2c'],
 ];
 
 function fromHandshake(n) {

@@ -42,14 +42,14 @@ for (const names of CANDIDATES) {
 }
 
 const SLOTS = [
-  [/^DEBUG: KEX algorithm: (\S+)/, 'kex'],
-  [/^DEBUG: Host key format: (\S+)/, 'hostkey'],
-  [/^DEBUG: Client->Server Cipher: (\S+)/, 'cipher_c2s'],
-  [/^DEBUG: Server->Client Cipher: (\S+)/, 'cipher_s2c'],
-  [/^DEBUG: Client->Server HMAC algorithm: (\S+)/, 'mac_c2s'],
-  [/^DEBUG: Server->Client HMAC algorithm: (\S+)/, 'mac_s2c'],
-  [/^DEBUG: Client->Server compression algorithm: (\S+)/, 'compression_c2s'],
-  [/^DEBUG: Server->Client compression algorithm: (\S+)/, 'compression_s2c'],
+  [/DEBUG: KEX algorithm: (\S+)/, 'kex'],
+  [/DEBUG: Host key format: (\S+)/, 'hostkey'],
+  [/DEBUG: Client->Server Cipher: (\S+)/, 'cipher_c2s'],
+  [/DEBUG: Server->Client Cipher: (\S+)/, 'cipher_s2c'],
+  [/DEBUG: Client->Server HMAC algorithm: (\S+)/, 'mac_c2s'],
+  [/DEBUG: Server->Client HMAC algorithm: (\S+)/, 'mac_s2c'],
+  [/DEBUG: Client->Server compression algorithm: (\S+)/, 'compression_c2s'],
+  [/DEBUG: Server->Client compression algorithm: (\S+)/, 'compression_s2c'],
 ];
 
 function emit(chosen) {
@@ -61,6 +61,7 @@ function emit(chosen) {
 // 0.8.x says what it chose only in debug lines (one connection's lines arrive together, in order).
 let pending = {};
 const debug = (msg) => {
+  if (process.env.SSHDOCTOR_SSH2_DEBUG) process.stderr.write(msg + '\n');
   for (const [re, slot] of SLOTS) {
     const m = re.exec(msg);
     if (m) {
@@ -73,7 +74,8 @@ const debug = (msg) => {
   }
 };
 
-const legacy = !parseKey;
+// 0.8.x has no 'handshake' event: what it chose comes from its debug lines.
+const legacy = require(path.join(path.resolve(moduleDir), 'node_modules', 'ssh2', 'package.json')).version.startsWith('0.');
 const server = new ssh2.Server(legacy ? { hostKeys, debug } : { hostKeys }, (client) => {
   client.on('handshake', (n) => emit({
     kex: n.kex,
