@@ -13,8 +13,11 @@ for pkg in python3-venv libnettle8; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  }
 fi
+pyver="$(/usr/bin/python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
 
 # name | pinned requirements (the library, its crypto backend and every dependency pip would pick)
 common="cffi==2.1.1 pycparser==3.12"
@@ -56,7 +59,7 @@ for spec in "${specs[@]}"; do
   /usr/bin/python3 -m venv --without-pip "$dir"
   # shellcheck disable=SC2086  # the pin list is meant to split into words
   if ! "${pip[@]}" --python "$dir/bin/python" install -q --no-index --find-links "$wheels" $reqs 2>/dev/null; then
-    "${pip[@]}" download -q --only-binary=:all: --python-version 3.11 --no-deps -d "$wheels" $reqs
+    "${pip[@]}" download -q --only-binary=:all: --python-version "$pyver" --no-deps -d "$wheels" $reqs
     "${pip[@]}" --python "$dir/bin/python" install -q --no-index --find-links "$wheels" $reqs
   fi
   echo "$reqs" > "$dir/.sshdoctor-stamp"
