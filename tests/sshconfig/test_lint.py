@@ -124,7 +124,7 @@ def test_wildcard_where_ssh_does_not_take_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        ("Host *\n    HostKeyAlgorithms +ssh-dss\n", 2),
+        ("Host *\n    HostKeyAlgorithms +ssh-rsa\n", 2),
         ("Match all\n    KexAlgorithms +diffie-hellman-group14-sha1\n", 2),
         ("HostKeyAlgorithms +ssh-rsa\nHost a\n  User b\n", 1),
     ],

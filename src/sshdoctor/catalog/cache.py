@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,8 @@ def cached_json(name: str, identity: str, compute: Callable[[], Any]) -> Any:
         if data.get("identity") == identity:
             return data["value"]
     value = compute()
+    import tempfile  # only when the cache is written
+
     with contextlib.suppress(OSError, TypeError, ValueError):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -7,7 +7,6 @@ to show in start-up time; JSON decoding is done in C.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -23,5 +22,12 @@ def load(relative: str) -> dict[str, Any]:
     text = (DATA / relative).read_text("utf-8")
     # Keyed by the content itself: edits and upgrades never see stale data.
     identity = hashlib.sha256(text.encode()).hexdigest()
-    data: dict[str, Any] = cached_json("catalog-" + relative.replace("/", "-"), identity, lambda: tomllib.loads(text))
+    data: dict[str, Any] = cached_json("catalog-" + relative.replace("/", "-"), identity, lambda: _parse(text))
     return data
+
+
+def _parse(text: str) -> dict[str, Any]:
+    # Imported only on a cache miss: tomllib is a noticeable part of start-up.
+    import tomllib
+
+    return tomllib.loads(text)

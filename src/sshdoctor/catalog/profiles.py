@@ -211,7 +211,8 @@ def _distribution_profile(dist: dict[str, Any], entry: dict[str, Any], base: Pro
         distribution=entry.get("distribution", dist.get("name")),
         base=base.id,
         package=entry.get("package"),
-        flags=tuple(dict.fromkeys((*base.flags, *entry.get("flags", ())))),
+        # A distribution profile's flags say all that holds for it; without any, its base's hold.
+        flags=tuple(entry["flags"]) if "flags" in entry else base.flags,
         identifies=identifies,
         batch_refuses=base.batch_refuses,
     )

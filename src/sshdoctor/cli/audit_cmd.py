@@ -204,9 +204,9 @@ async def _gather(target: str, port: int | None, config_file: str | None, policy
 
     resolved = await asyncio.to_thread(_resolve, target, port, config_file)
     show = not as_json and sys.stderr.isatty()
-    with _status(f"probing {resolved.display()}…", show):
+    with _status(f"probing {resolved.display()} ...", show):
         result = await probe(resolved, timeout=timeout)
-    with _status(f"one key exchange per host-key algorithm ({len(result.proposal.hostkey)})…", show):
+    with _status(f"one key exchange per host-key algorithm ({len(result.proposal.hostkey)}) ...", show):
         keys = await fetch_host_keys(result.address, resolved.port, result.proposal, timeout=timeout)
     report = audit_server(resolved, result.banner, result.proposal, keys, policy=policy, address=result.address)
     if kept is None:

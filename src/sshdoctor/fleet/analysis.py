@@ -12,9 +12,9 @@ from functools import lru_cache
 from sshdoctor.catalog import Rating, algorithm, is_pseudo
 from sshdoctor.catalog.profiles import Profile, get_profile
 from sshdoctor.fleet.targets import TargetSpec
-from sshdoctor.model import Banner, Category, Change, ClientModel, HostReport, Outcome, Proposal, Target
+from sshdoctor.model import Banner, Category, Change, ClientModel, HostReport, Outcome, Proposal, Slot, Target
 from sshdoctor.negotiate import negotiate
-from sshdoctor.remedy.plan import ClientPlan, needs_pubkey_sha1, plan_client_fix
+from sshdoctor.remedy.plan import ClientPlan, plan_client_fix, server_verifies_sha1_only
 from sshdoctor.remedy.risk import risk_of
 
 STATUSES = ("ok", "fails", "unpredicted", "unreachable", "invalid")
@@ -173,11 +173,13 @@ def ratings_summary(offer: Proposal) -> dict[str, object]:
     return {"ratings": counts, "findings": flagged}
 
 
-def plan_fix(offer: Proposal, model: ClientModel) -> FixNeeded:
-    """The narrowest ``+algorithm`` changes for the local client (as ``fix`` plans them)."""
+def plan_fix(offer: Proposal, model: ClientModel, software: tuple[str, str | None] = ("unknown", None)) -> FixNeeded:
+    """The narrowest ``+algorithm`` changes for the local client (as ``fix`` plans them; without a connection
+    of its own a scan can only tell a pre-RFC 8332 server from its offer and banner)."""
     plan: ClientPlan = plan_client_fix(offer, model)
     changes = list(plan.changes)
-    if plan.works and plan.needed and needs_pubkey_sha1(offer, plan):
+    if (plan.works and plan.needed and plan.after.picks.get(Slot.HOSTKEY) == "ssh-rsa"
+            and server_verifies_sha1_only(offer, None, software)):
         changes.append(Change(directive="PubkeyAcceptedAlgorithms", add=("ssh-rsa",)))
     return FixNeeded(needed=plan.needed, works=plan.works, changes=tuple(changes), unfixable=plan.unfixable)
 

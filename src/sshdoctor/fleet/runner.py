@@ -43,7 +43,7 @@ from sshdoctor.fleet.clientside import ClientSide, Resolved
 from sshdoctor.fleet.targets import TargetError, TargetSpec
 from sshdoctor.host.examine import examine_resolved
 from sshdoctor.local.errors import LocalError
-from sshdoctor.model import HostReport, Proposal, Target
+from sshdoctor.model import Banner, HostReport, Proposal, Target
 from sshdoctor.negotiate import negotiate
 from sshdoctor.wire.errors import ConnectTimeout, ProbeError, ResolveError
 from sshdoctor.wire.probe import probe
@@ -361,7 +361,7 @@ class Scanner:
         )
         fix = None
         if outcome is not None and proposal is not None:
-            fix = self._fix(resolved, offer, proposal) if not outcome.ok else FixNeeded(needed=False, works=True)
+            fix = self._fix(resolved, offer, proposal, banner) if not outcome.ok else FixNeeded(needed=False, works=True)
         return HostResult(
             spec=spec,
             report=report,
@@ -372,13 +372,15 @@ class Scanner:
             source=source,
         )
 
-    def _fix(self, resolved: Resolved, offer: Proposal, proposal: Proposal) -> FixNeeded:
+    def _fix(self, resolved: Resolved, offer: Proposal, proposal: Proposal, banner: Banner | None) -> FixNeeded:
         ctx_key = resolved.context.key if resolved.context is not None else ()
-        key = (offer, proposal, ctx_key)
+        software = identify(banner) if banner is not None else None
+        who = (software.product, software.version) if software is not None else ("unknown", None)
+        key = (offer, proposal, ctx_key, who)
         found = self._plans.get(key)
         if found is None:
             model = self.client.model(resolved, proposal)
-            found = plan_fix(offer, model) if model is not None else FixNeeded(needed=True, works=False)
+            found = plan_fix(offer, model, who) if model is not None else FixNeeded(needed=True, works=False)
             if len(self._plans) > 4096:
                 self._plans.clear()
             self._plans[key] = found
@@ -415,7 +417,9 @@ class Scanner:
             if report.outcome.ok:
                 fix = FixNeeded(needed=False, works=True)
             else:
-                fix = plan_fix(report.offer, client_model(examined.effective, report.client_proposal))
+                product = report.software or {}
+                fix = plan_fix(report.offer, client_model(examined.effective, report.client_proposal),
+                               (str(product.get("product", "unknown")), product.get("version")))  # type: ignore[arg-type]
         return HostResult(
             spec=spec,
             report=report,

@@ -95,7 +95,7 @@ def _openssh_actions(software: Software, prof: Profile, offer: Proposal, categor
     possible = [n for n in wanted if n in prof.supported.lists.get(category, ())]
     if category is Category.HOSTKEY:
         has_rsa = any(n in ("ssh-rsa", *RSA_SHA2) for n in current)
-        sha2 = [n for n in possible if n in RSA_SHA2]
+        sha2 = [n for n in RSA_SHA2 if n in possible]
         if has_rsa and sha2:
             # The key is there; HostKeyAlgorithms keeps sshd from signing with SHA-2.
             line = f"HostKeyAlgorithms {','.join(dict.fromkeys([*sha2, *current]))}"

@@ -15,6 +15,7 @@ from sshdoctor.audit.verdicts import Severity
 from sshdoctor.model import Category, Finding, Slot
 from sshdoctor.report.actions import print_verbatim
 from sshdoctor.report.sanitize import printable
+from sshdoctor.report.tables import fit
 from sshdoctor.report.terminal import CATEGORY_TITLE, console
 
 SEVERITY_STYLE = {"fail": "bold red", "warn": "yellow", "info": "green"}
@@ -86,11 +87,13 @@ def render_audit(report: AuditReport, out: Console | None = None) -> None:
     grade.append("  " + "; ".join(printable(r) for r in report.grade.reasons))
     out.print(_head("grade", grade))
     out.print()
-    out.print(findings_table(report.findings))
+    out.print(fit(findings_table(report.findings), out.width, keep=(0, 1, 2), prose=(3,)))
     out.print()
     if report.host_keys:
         out.print(Text("host keys (one key exchange per host-key algorithm)", style="bold"))
-        out.print(host_key_table(report))
+        table = host_key_table(report)
+        last = len(table.columns) - 1
+        out.print(fit(table, out.width, keep=range(last), prose=(last,)))
         out.print()
     status = report.terrapin
     if status.vulnerable:

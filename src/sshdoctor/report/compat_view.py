@@ -17,6 +17,7 @@ from sshdoctor.remedy.actions import one_off
 from sshdoctor.remedy.risk import risk_of
 from sshdoctor.report.actions import INDENT
 from sshdoctor.report.sanitize import printable
+from sshdoctor.report.tables import fit
 from sshdoctor.report.terminal import CATEGORY_TITLE, console, rating_text
 
 _ROWS: tuple[tuple[str, tuple[Slot, ...]], ...] = (
@@ -245,7 +246,8 @@ def render_matrix(report: MatrixReport, out: Console | None = None) -> None:
     for note in report.server.notes:
         out.print(Text(f"note     {printable(note)}", style="dim"))
     out.print()
-    out.print(matrix_table(report))
+    table = matrix_table(report)
+    out.print(fit(table, out.width, keep=range(len(table.columns))))
     total, ok = len(report.clients), report.ok_count
     style = "bold green" if ok == total else "bold red" if ok == 0 else "bold yellow"
     out.print()

@@ -13,6 +13,7 @@ from sshdoctor.host.fix import FixReport
 from sshdoctor.model import Category
 from sshdoctor.report.actions import render_actions
 from sshdoctor.report.sanitize import printable
+from sshdoctor.report.tables import fit
 from sshdoctor.report.terminal import CATEGORY_TITLE, console, rating_text
 
 
@@ -49,7 +50,7 @@ def render_fix(fix: FixReport, out: Console | None = None) -> None:
             for alg in change.add:
                 info = algorithm(cat, alg)
                 table.add_row(change.directive, "+" + alg, rating_text(info.rating), info.reason)
-        out.print(table)
+        out.print(fit(table, out.width, keep=(0, 1, 2), prose=(3,)))
     for cat in plan.unfixable:
         out.print(Text(f"✘ your ssh supports none of the {CATEGORY_TITLE[cat]} algorithms this server offers", style="bold red"))
         for alt in fix.alternatives.get(cat.value, []):

@@ -11,6 +11,7 @@ from sshdoctor.fleet.analysis import HostResult
 from sshdoctor.fleet.runner import ScanStats
 from sshdoctor.fleet.summary import ScanSummary
 from sshdoctor.report.sanitize import printable
+from sshdoctor.report.tables import fit
 from sshdoctor.report.terminal import CATEGORY_TITLE, console
 
 STATUS_STYLE = {
@@ -51,7 +52,8 @@ def _fix_text(result: HostResult) -> Text:
     if not fix.works:
         cats = ", ".join(c.value for c in fix.unfixable)
         return Text(f"no client change can work ({cats})", style="red")
-    return Text("; ".join(f"{c.directive} {c.option_value()}" for c in fix.changes), style="cyan")
+    # One change per line: a change is never cut, and the column is only as wide as the longest one.
+    return Text("\n".join(f"{c.directive} {c.option_value()}" for c in fix.changes), style="cyan")
 
 
 def host_table(rows: list[HostResult], profile_ids: list[str]) -> Table:
@@ -114,7 +116,9 @@ def render_summary(summary: ScanSummary, stats: ScanStats, *, fragment: str, cli
         out.print()
         profile_ids = list(summary.profiles)
         rows = sorted(summary.rows, key=lambda r: (_STATUS_ORDER.get(r.status, 9), r.name, r.report.target.port))
-        out.print(host_table(rows, profile_ids))
+        table = host_table(rows, profile_ids)
+        # The host and the fix are never cut; software is what folds, or goes, at narrow widths.
+        out.print(fit(table, out.width, keep=[i for i in range(len(table.columns)) if i != 2], prose=(2,)))
         if summary.dropped_rows:
             out.print(Text(f"… and {summary.dropped_rows} more (use --csv or --html for every host)", style="dim"))
     if summary.profiles:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -78,14 +78,14 @@ def _local_status(report: HostReport, slots: list[Slot], name: str) -> Text:
     return Text("")
 
 
-def offer_table(report: HostReport) -> Table:
-    """Every offered algorithm with its rating, reason and what the local ssh does with it."""
+def offer_table(report: HostReport, width: int = 160) -> RenderableType:
+    """Every offered algorithm with its rating, reason and what the local ssh does with it (names never cut)."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("category", style="bold")
     table.add_column("algorithm", no_wrap=True)
     table.add_column("rating")
-    table.add_column("why")
     table.add_column("your ssh", no_wrap=True)
+    table.add_column("why")
     assert report.offer is not None
     for title, slots in _slot_groups(report):
         names = report.offer.get(slots[0])
@@ -97,11 +97,13 @@ def offer_table(report: HostReport) -> Table:
                 title if i == 0 else "",
                 Text(printable(name)),
                 rating_text(algo.rating),
-                Text(algo.reason, style="dim" if algo.rating is Rating.INFO else ""),
                 _local_status(report, slots, name),
+                Text(algo.reason, style="dim" if algo.rating is Rating.INFO else ""),
             )
         table.add_row("", "", "", "", "")
-    return table
+    from sshdoctor.report.tables import fit
+
+    return fit(table, width, keep=(0, 1, 2, 3), prose=(4,))
 
 
 def negotiation_lines(report: HostReport) -> list[Text]:
@@ -162,6 +164,6 @@ def render_probe(report: HostReport, out: Console | None = None) -> None:
     for pre in report.banner.pre_banner[:5]:
         out.print(Text.assemble(("pre-banner", "bold"), f" {printable(pre)}"))
     out.print()
-    out.print(offer_table(report))
+    out.print(offer_table(report, out.width))
     for verdict in negotiation_lines(report):
         out.print(verdict)
