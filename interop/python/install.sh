@@ -30,6 +30,7 @@ specs=(
   "paramiko-4.0.0|paramiko==4.0.0 cryptography==50.0.2 bcrypt==5.0.0 PyNaCl==1.6.2 invoke==3.0.3 $common"
   "paramiko-5.1.0|paramiko==5.1.0 cryptography==50.0.2 bcrypt==5.0.0 PyNaCl==1.6.2 invoke==3.0.3 $common"
   "asyncssh-2.13.0|asyncssh==2.13.0 cryptography==50.0.2 typing_extensions==4.16.0 $common"
+  "asyncssh-2.14.2|asyncssh==2.14.2 cryptography==50.0.2 typing_extensions==4.16.0 $common"
   "asyncssh-2.19.0|asyncssh==2.19.0 cryptography==50.0.2 typing_extensions==4.16.0 $common"
   "asyncssh-2.24.1|asyncssh==2.24.1 cryptography==50.0.2 typing_extensions==4.16.0 $common"
   "twisted-22.4.0|Twisted[conch]==22.4.0 cryptography==50.0.2 appdirs==1.4.4 attrs==26.1.0 Automat==25.4.16 bcrypt==5.0.0 constantly==23.10.4 hyperlink==21.0.0 idna==3.20 Incremental==24.11.0 packaging==26.4 pyasn1==0.6.5 typing_extensions==4.16.0 zope.interface==8.7 $common"

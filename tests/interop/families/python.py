@@ -18,7 +18,7 @@ HERE = ROOT / "interop" / "python"
 VENVS = prefix("python")
 
 PARAMIKO = ("2.7.2", "2.12.0", "3.0.0", "3.4.1", "3.5.1", "4.0.0", "5.1.0")
-ASYNCSSH = ("2.13.0", "2.19.0", "2.24.1")
+ASYNCSSH = ("2.13.0", "2.14.2", "2.19.0", "2.24.1")
 TWISTED = ("22.4.0", "26.10.0")
 
 _MARK = re.compile(r"^sshdoctor-harness: port (\d+)$", re.M)
