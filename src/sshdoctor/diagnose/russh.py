@@ -9,7 +9,7 @@ From russh's own error type (src/lib.rs up to 0.4x, src/lib_inner.rs later):
   key algorithm`` (host key), ``No common key cipher``, ``No common MAC algorithm``, ``No common
   compression algorithm`` (Debug: ``NoCommonKexAlgo``, ``NoCommonKeyAlgo``, ``NoCommonCipher``,
   ``NoCommonMac``, ``NoCommonCompression``);
-* 0.44: ``Unknown algorithm`` (``UnknownAlgo``) when no real key exchange method is common but
+* up to 0.55: ``Unknown algorithm`` (``UnknownAlgo``) when no real key exchange method is common but
   the peer sends an extension name russh also lists (kex-strict-s-v00@openssh.com from a
   server, ext-info-c from a client): russh agrees on that pseudo name and then finds no
   implementation for it.
@@ -112,7 +112,7 @@ def _old_debug(m: re.Match[str], ctx: Context) -> Finding | None:
 def _unknown(m: re.Match[str], ctx: Context) -> Finding | None:
     return _finding(Category.KEX, m, ctx, extra={
         "missing": "offer",
-        "note": ("russh 0.4x reports 'Unknown algorithm' when no real key exchange method is common and the other "
+        "note": ("russh up to 0.55 reports 'Unknown algorithm' when no real key exchange method is common and the other "
                  "side sends an extension name (kex-strict-*, ext-info-*) that russh lists too: it agrees on that "
-                 "name, which is not a method. Newer russh says 'No common Kex algorithm'."),
+                 "name, which is not a method. russh 0.56 and newer say 'No common Kex algorithm'."),
     })

@@ -13,7 +13,7 @@ from tests.interop.harness import LabClient, LabServer, prefix
 
 BIN = prefix("rust") / "bin"
 VERSIONS = {"0.44.1": "russh-lab-044", "0.65.1": "russh-lab-065"}
-# russh 0.44 keeps all four extension names (ext-info-c/-s, kex-strict-c/-s-v00@openssh.com) in
+# russh 0.44 (up to 0.55) keeps all four extension names (ext-info-c/-s, kex-strict-c/-s-v00@openssh.com) in
 # its kex preference list and matches them like methods (negotiation.rs read_kex). Against a
 # server that sends kex-strict-s-v00@openssh.com but has no real method in common, the kex
 # "agrees" on that name, the next failing slot is reported ("No common key algorithm", "No
