@@ -28,7 +28,7 @@ async fn one(host: &str, port: u16) -> String {
     lab::forget_negotiated();
     #[allow(unused_mut)]
     let mut config = client::Config::default();
-    // sshdoctor:client-settings (tests/interop/test_rust_settings.py puts a profile's advice here)
+    // sshdoctor:client-settings (tests/interop/test_rust_russh_settings.py puts a profile's advice here)
     let config = Arc::new(config);
     let attempt = async {
         // In 0.44 connect() returns after the identification lines; the key exchange runs in the

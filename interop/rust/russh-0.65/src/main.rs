@@ -26,7 +26,7 @@ async fn one(host: &str, port: u16) -> String {
     lab::forget_negotiated();
     #[allow(unused_mut)]
     let mut config = client::Config::default();
-    // sshdoctor:client-settings (tests/interop/test_rust_settings.py puts a profile's advice here)
+    // sshdoctor:client-settings (tests/interop/test_rust_russh_settings.py puts a profile's advice here)
     let config = Arc::new(config);
     let attempt = async {
         // connect() returns once the first key exchange is done (keys switched).
