@@ -8,10 +8,13 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-SSHDOCTOR = [sys.executable, "-m", "sshdoctor"]
+# The console script of the environment running the bench: sshdoctor as a user runs it, not python -m.
+_SCRIPT = Path(sys.executable).with_name("sshdoctor")
+SSHDOCTOR = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "sshdoctor"]
 
 
 @dataclass

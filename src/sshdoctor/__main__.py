@@ -1,6 +1,6 @@
 """Allows ``python -m sshdoctor``."""
 
-from sshdoctor.cli.main import main
+from sshdoctor.cli.entry import main
 
 if __name__ == "__main__":
     main()

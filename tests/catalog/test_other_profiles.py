@@ -43,6 +43,8 @@ FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "libssh2.toml": ("libssh2", ("client",)),
     "tinyssh.toml": ("tinyssh", ("server",)),
     "erlang-ssh.toml": ("erlang-ssh", ("client", "server")),
+    "twisted-conch.toml": ("twisted-conch", ("client", "server")),
+    "net-ssh.toml": ("net-ssh", ("client",)),
 }
 CATEGORIES = ("kex", "hostkey", "cipher", "mac", "compression")
 CLIENT_PSEUDO = {"ext-info-c", "kex-strict-c-v00@openssh.com", "kexguess2@matt.ucc.asn.au"}

@@ -62,10 +62,15 @@ def predict(client: Proposal, server: Proposal, check_order: Sequence[Slot] | No
 
 
 def disagreements(pred: Outcome, truth: Truth, *, category_optional: bool = False,
-                  refusal: str | None = None) -> list[str]:
+                  refusal: str | None = None, guess: str | None = None) -> list[str]:
     """Every way the prediction differs from the truth (empty when they agree). ``refusal`` is the
-    model's reason why the client abandons a negotiation that succeeded (PuTTY in batch mode)."""
+    model's reason why the client abandons a negotiation that succeeded (PuTTY in batch mode); ``guess``
+    why a guessed key-exchange packet breaks it (negotiate.refusal.guess_failure)."""
     out: list[str] = []
+    if guess is not None:
+        if truth.ok:
+            out.append(f"predicted a failure on the guessed kex packet ({guess}), really ok")
+        return out
     if refusal is not None:
         if truth.ok or "weak crypto primitive" not in (truth.error or ""):
             out.append(f"predicted a batch-mode refusal ({refusal}), really "

@@ -20,7 +20,7 @@ import pytest
 
 from sshdoctor.catalog.profiles import get_profile
 from sshdoctor.model import Proposal, Slot, Target
-from sshdoctor.negotiate.refusal import batch_refusal
+from sshdoctor.negotiate.refusal import batch_refusal, guess_failure
 from sshdoctor.wire.probe import probe
 from tests.interop import registry
 from tests.interop.differential import disagreements, predict, truth_of
@@ -81,18 +81,23 @@ def test_prediction_equals_real_handshake(client: LabClient, live_servers: list[
     prof, side = profile_side(client.profile, "client")
     proposal = side.proposal()
     marks = [len(s.relay.sessions) for s in live_servers]
+    chosen_marks = [len(s.running.chosen()) for s in live_servers]
     runs = run_client(client, "127.0.0.1", [s.relay.port for s in live_servers], home=empty_home)
     problems: list[str] = []
-    for live, mark, run in zip(live_servers, marks, runs, strict=True):
+    for live, mark, chosen_mark, run in zip(live_servers, marks, chosen_marks, runs, strict=True):
         sessions = live.relay.settle(mark + 1)
         session = sessions[mark] if len(sessions) > mark else None
-        server_rows = live.running.chosen()
-        truth = truth_of(run, session, server_rows[-1]["chosen"] if server_rows else None)
+        # Only what the server printed for this run's connection (not an earlier client's).
+        server_rows = live.running.chosen()[chosen_mark:]
+        reported = server_rows[-1].get("chosen") if server_rows else None
+        truth = truth_of(run, session, reported if isinstance(reported, dict) else None)
         pred = predict(proposal, live.offer, _check_order(client))
         refusal = batch_refusal(prof, proposal, live.offer, pred) if client.batch_mode else None
+        server_prof = get_profile(live.server.profile) if live.server.profile else None
+        guess = guess_failure(prof, server_prof, proposal, live.offer, pred) if server_prof is not None else None
         quirk_free = not (set(client.quirks) | set(live.server.quirks))
         for problem in disagreements(pred, truth, category_optional="no-category-in-message" in client.quirks,
-                                     refusal=refusal):
+                                     refusal=refusal, guess=guess):
             problems.append(f"{live.server.id}: {problem}")
         if quirk_free and truth.client_kexinit is not None and _names(truth.client_kexinit) != _names(proposal):
             problems.append(f"{live.server.id}: the client sent a KEXINIT other than its profile's")

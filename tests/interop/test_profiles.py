@@ -16,7 +16,9 @@ from tests.interop.lab import profile_side, record_kexinit, require
 
 # The host-key algorithms each of the lab's keys (Ed25519, ECDSA P-256, RSA) makes possible.
 KEY_ALGORITHMS = {"ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-256", "rsa-sha2-512", "ssh-rsa",
-                  "ssh-ed25519-cert-v01@openssh.com"}
+                  "ssh-ed25519-cert-v01@openssh.com",
+                  # AsyncSSH signs with the RSA key under the SSH.COM names too.
+                  "ssh-rsa-sha224@ssh.com", "ssh-rsa-sha256@ssh.com", "ssh-rsa-sha384@ssh.com", "ssh-rsa-sha512@ssh.com"}
 
 
 @pytest.mark.parametrize("client", registry.clients(), ids=lambda c: c.id)

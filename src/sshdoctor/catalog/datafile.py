@@ -6,11 +6,10 @@ to show in start-up time; JSON decoding is done in C.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
-from sshdoctor.catalog.cache import cached_json
+from sshdoctor.catalog.cache import cached_json, file_identity
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -19,10 +18,12 @@ def load(relative: str) -> dict[str, Any]:
     """The parsed contents of ``catalog/data/<relative>``."""
     # A plain path: importlib.resources costs more start-up time than the
     # whole catalog lookup, and the package is always installed as files.
-    text = (DATA / relative).read_text("utf-8")
-    # Keyed by the content itself: edits and upgrades never see stale data.
-    identity = hashlib.sha256(text.encode()).hexdigest()
-    data: dict[str, Any] = cached_json("catalog-" + relative.replace("/", "-"), identity, lambda: _parse(text))
+    path = DATA / relative
+    # Keyed by the file's identity (path, inode, size, mtime): an edit or an upgrade replaces the file,
+    # so the cache is never stale, and checking it costs a stat, not reading and hashing the file.
+    identity = file_identity(str(path))
+    data: dict[str, Any] = cached_json("catalog-" + relative.replace("/", "-"), identity,
+                                       lambda: _parse(path.read_text("utf-8")))
     return data
 
 

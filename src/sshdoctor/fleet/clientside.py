@@ -39,7 +39,7 @@ from sshdoctor.local.errors import LocalError, SshMissing
 from sshdoctor.local.knownhosts import KnownHosts, hostfile_name, load_files, order_hostkeyalgs
 from sshdoctor.local.sshbin import supported, version
 from sshdoctor.model import Category, ClientModel, Proposal, Slot, Target
-from sshdoctor.wire.probe import DEFAULT_IDENT
+from sshdoctor.wire.result import DEFAULT_IDENT
 
 # Names that no configuration is expected to mention; two of them show
 # which ssh -G values depend on the host name (%h tokens and the like).

@@ -7,25 +7,16 @@ import contextlib
 from dataclasses import dataclass
 
 from sshdoctor.catalog.software import identify
+from sshdoctor.host.common import DEFAULT_CLIENT, ClientSpec, client_label, failed_report, local_supported
 from sshdoctor.local.capture import ClientCapture
 from sshdoctor.local.effective import Effective, effective
 from sshdoctor.local.errors import LocalError, SshMissing
-from sshdoctor.local.sshbin import ssh_path, supported
-from sshdoctor.model import Category, HostReport, Proposal, Target, parse_target
+from sshdoctor.local.sshbin import ssh_path
+from sshdoctor.model import HostReport, Proposal, Target, parse_target
 from sshdoctor.negotiate import negotiate
 from sshdoctor.wire.errors import ProbeError
-from sshdoctor.wire.probe import DEFAULT_IDENT, probe
-
-
-@dataclass(frozen=True, slots=True)
-class ClientSpec:
-    """How to run the local ssh: an alternative config file and extra -o options."""
-
-    config_file: str | None = None
-    options: tuple[str, ...] = ()
-
-
-DEFAULT_CLIENT = ClientSpec()
+from sshdoctor.wire.probe import probe
+from sshdoctor.wire.result import DEFAULT_IDENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +31,6 @@ class Examined:
     def host_arg(self) -> str:
         """The name to hand to ssh (the alias the user typed, or the host)."""
         return self.report.target.alias or self.report.target.host
-
-
-def client_label(ident: str, alias: str) -> str:
-    """How the local client is named in outcomes: its version and the host whose config applies."""
-    software = ident.split("-", 2)[-1] if ident.startswith("SSH-") else ident
-    return f"{software} (local ssh, effective config for {alias})"
 
 
 async def examine(
@@ -128,7 +113,7 @@ async def _examine(spec: str, port: int | None, timeout: float, client: ClientSp
             outcome=outcome,
             error=note if outcome is None else None,
             timings=result.timings,
-            local_supported=_local_supported(),
+            local_supported=local_supported(),
         )
         return Examined(report=report, effective=eff, explicit_port=explicit)
     finally:
@@ -160,15 +145,5 @@ async def _probe_only(target: Target, timeout: float, note: str) -> HostReport:
     )
 
 
-def failed_report(target: Target, exc: ProbeError) -> HostReport:
-    """The report of a probe that failed, with the server's identification when it sent one."""
-    banner = exc.banner
-    return HostReport(target=target, banner=banner, software=identify(banner).as_dict() if banner else None,
-                      error=exc.message, error_kind=exc.kind, exit_code=exc.exit_code)
-
-
-def _local_supported() -> dict[str, tuple[str, ...]] | None:
-    try:
-        return {cat.value: supported(cat) for cat in Category}
-    except LocalError:
-        return None
+__all__ = ["DEFAULT_CLIENT", "ClientSpec", "Examined", "client_label", "examine", "examine_resolved",
+           "failed_report", "local_supported"]

@@ -20,52 +20,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shlex
 import signal
-import sys
 import tempfile
 from types import TracebackType
 
-from sshdoctor.local.effective import config_args
+from sshdoctor.local.capture_args import capture_argv, fifo_proxy, relay_command, use_socket
 from sshdoctor.local.errors import LocalError, SshConfigError
-from sshdoctor.local.sshbin import ssh_path
 from sshdoctor.model import Proposal
 from sshdoctor.wire.errors import ProbeError
 from sshdoctor.wire.ident import _read_line
 from sshdoctor.wire.kexinit import decode
 from sshdoctor.wire.probe import read_payload
-
-_FIXED_OPTIONS = (
-    "BatchMode=yes",
-    "ControlMaster=no",
-    "ControlPath=none",
-    "ConnectTimeout=5",
-    "ForwardAgent=no",
-    "LogLevel=ERROR",
-    "ClearAllForwardings=yes",
-    "PermitLocalCommand=no",
-    "RequestTTY=no",
-    # Our ProxyCommand relays bytes; it cannot hand ssh a file descriptor.
-    "ProxyUseFdpass=no",
-    # A configured RemoteCommand would make ssh refuse our command ("true").
-    "RemoteCommand=none",
-)
-
-
-def use_socket() -> bool:
-    """Whether to capture through a loopback socket (Windows, or forced) rather than FIFOs."""
-    forced = os.environ.get("SSHDOCTOR_CAPTURE", "").lower()
-    if forced in ("socket", "fifo"):
-        return forced == "socket"
-    return sys.platform == "win32" or not hasattr(os, "mkfifo")
-
-
-def _relay_command(port: int) -> str:
-    """The portable ProxyCommand; quoted for POSIX sh, or for Windows' command line."""
-    relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proxyrelay.py")
-    if sys.platform == "win32":
-        return f'"{sys.executable}" -S -I "{relay}" {port} %h %p'
-    return f"{shlex.quote(sys.executable)} -S -I {shlex.quote(relay)} {port} %h %p"
 
 
 class ClientCapture:
@@ -118,7 +83,7 @@ class ClientCapture:
                     accepted.set_result((reader, writer))
 
             self._server = await asyncio.start_server(on_connect, "127.0.0.1", 0, limit=512 * 1024)
-            proxy = _relay_command(self._server.sockets[0].getsockname()[1])
+            proxy = relay_command(self._server.sockets[0].getsockname()[1])
         else:
             self._dir = tempfile.TemporaryDirectory(prefix="sshdoctor-")
             s2c = os.path.join(self._dir.name, "s2c")
@@ -130,14 +95,8 @@ class ClientCapture:
             self._s2c_fd = os.open(s2c, os.O_RDWR | os.O_NONBLOCK)
             # The proxy first reports where ssh would connect (%h %p: HostName and
             # Port after ssh applied its configuration), then relays.
-            script = 'printf "%%s %%s\\n" "$2" "$3" > "$1"; cat "$0" & exec cat > "$1"'
-            proxy = "sh -c " + shlex.quote(script) + f" {shlex.quote(s2c)} {shlex.quote(c2s)} %h %p"
-        args = [ssh_path(), *config_args(self.config_file, self.options)]
-        for opt in (*_FIXED_OPTIONS, f"ProxyCommand={proxy}"):
-            args += ["-o", opt]
-        if self.port is not None:
-            args += ["-p", str(self.port)]
-        args += ["--", self.host, "true"]
+            proxy = fifo_proxy(s2c, c2s)
+        args = capture_argv(self.host, self.port, self.config_file, self.options, proxy)
         self._proc = await asyncio.create_subprocess_exec(
             *args,
             stdin=asyncio.subprocess.DEVNULL,

@@ -49,3 +49,35 @@ def batch_refusal(profile: Profile, client: Proposal, server: Proposal, outcome:
         return (f"the choice is open to Terrapin (CVE-2023-48795) without strict key exchange: {profile.name} asks "
                 "first, and in batch mode it cannot ask (Cannot confirm a weak crypto primitive in batch mode)")
     return None
+
+
+def _first(names: tuple[str, ...]) -> str | None:
+    from sshdoctor.catalog import is_pseudo
+
+    return next((n for n in names if not is_pseudo(n)), None)
+
+
+def guess_failure(client: Profile, server: Profile, client_proposal: Proposal, server_proposal: Proposal,
+                  outcome: Outcome) -> str | None:
+    """Why a negotiation that agrees still fails on a guessed key-exchange packet; None when it does not.
+
+    A client that guesses (Dropbear's dbclient) sends its first kex packet for its own first method before it
+    has the server's KEXINIT; RFC 4253 section 7 calls the guess wrong when the two first methods differ, and
+    the client then sends the packet again for the method really chosen. A server that never skips a wrong
+    guess (paramiko) stops on it; one that keeps the guess whenever the chosen method is the client's first
+    (AsyncSSH) stops on the second packet. The flags are the profiles'.
+    """
+    if not outcome.ok or "client-guesses-kex" not in client.flags:
+        return None
+    guessed = _first(client_proposal.kex)
+    wrong = guessed != _first(server_proposal.kex)
+    if not wrong:
+        return None
+    chosen = outcome.picks.get(Slot.KEX)
+    if "server-fails-wrong-kex-guess" in server.flags:
+        return (f"{client.name} guesses {guessed} and sends its key exchange early; the guess is wrong (the server's "
+                f"first method differs) and {server.name} does not skip the guessed packet")
+    if "server-keeps-kex-guess-when-chosen" in server.flags and chosen == guessed:
+        return (f"{client.name} guesses {guessed}, judges the guess wrong (the server's first method differs) and "
+                f"sends its key exchange again; {server.name} kept the first one, so the second is out of turn")
+    return None

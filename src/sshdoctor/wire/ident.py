@@ -5,16 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from sshdoctor.model import Banner
-from sshdoctor.wire.errors import (
-    ClosedBeforeBanner,
-    NotSSH,
-    SSH1Only,
-    TooManyPreBannerLines,
-)
+from sshdoctor.wire.errors import ClosedBeforeBanner, NotSSH
+from sshdoctor.wire.scan import MAX_LINE, BannerScan, looks_http
 
-# The bounds OpenSSH applies (ssh.h: SSH_MAX_BANNER_LEN, SSH_MAX_PRE_BANNER_LINES).
-MAX_LINE = 8192
-MAX_PRE_BANNER_LINES = 1024
+__all__ = ["MAX_LINE", "looks_http", "read_banner"]
 
 
 def _decode(line: bytes) -> str:
@@ -44,44 +38,20 @@ async def _read_line(reader: asyncio.StreamReader) -> bytes | None:
             raise NotSSH(f"identification line longer than {MAX_LINE} bytes: not an SSH server")
 
 
-def _looks_http(line: str) -> bool:
-    low = line.lower()
-    return low.startswith("http/") or "<html" in low or "<!doctype html" in low
-
-
-def looks_http(line: str) -> bool:
-    """A line only an HTTP server sends (a status line or markup)."""
-    return _looks_http(line)
-
-
 async def read_banner(reader: asyncio.StreamReader, pre: list[str] | None = None) -> Banner:
-    """Read lines until the ``SSH-`` identification, within OpenSSH's bounds.
+    """Read lines until the ``SSH-`` identification, within OpenSSH's bounds (``wire.scan``'s rules).
 
     ``pre`` collects the lines that came before it, so a caller whose wait
-    runs out can still say what the server did send.
+    runs out can still say what the server did send. One byte at a time:
+    what follows the line belongs to the binary protocol.
     """
-    pre = [] if pre is None else pre
+    scan = BannerScan()
+    if pre is not None:
+        scan.pre = pre
     while True:
-        raw = await _read_line(reader)
-        if raw is None:
-            if pre:
-                first = next((line for line in pre if line.strip()), pre[0])
-                looks = " (it looks like HTTP)" if any(_looks_http(line) for line in pre) else ""
-                raise NotSSH(f"not an SSH server{looks}: it sent {first[:80]!r} and closed")
-            raise ClosedBeforeBanner("connection closed by the server before it sent an identification string")
-        if len(raw) > 4 and raw.startswith(b"SSH-"):
-            break
-        pre.append(_decode(raw))
-        if len(pre) == 1 and _looks_http(pre[0]):
-            raise NotSSH(f"not an SSH server (it looks like HTTP): it sent {pre[0][:80]!r}")
-        if len(pre) >= MAX_PRE_BANNER_LINES:
-            raise TooManyPreBannerLines(
-                f"no SSH identification in the first {MAX_PRE_BANNER_LINES} lines (a tarpit such as endlessh?)"
-            )
-    try:
-        banner = Banner.parse(_decode(raw), tuple(pre))
-    except ValueError as exc:
-        raise NotSSH(f"malformed identification string: {exc}") from None
-    if not banner.speaks_ssh2:
-        raise SSH1Only(f"server speaks only SSH protocol {banner.proto_version}; SSH-1 is unsupported by modern clients")
-    return banner
+        chunk = await reader.read(1)
+        if not chunk:
+            raise scan.eof()
+        banner = scan.feed(chunk)
+        if banner is not None:
+            return banner

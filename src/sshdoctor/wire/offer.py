@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from sshdoctor.catalog import all_algorithms
 from sshdoctor.model import Category, Proposal
 
 MAX_NAMES = 40
@@ -17,6 +16,8 @@ def probe_proposal() -> Proposal:
     The probe never completes key exchange, so this only has to be a KEXINIT
     that no server rejects on sight.
     """
+    from sshdoctor.catalog import all_algorithms  # the catalog loads when the first probe needs it
+
     by_cat: dict[Category, list[str]] = {c: [] for c in Category}
     for algo in sorted(all_algorithms(), key=lambda a: a.rating.rank):
         # Certificates, GSS-API prefixes and aliases add length, not answers;

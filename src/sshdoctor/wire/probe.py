@@ -3,50 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import socket
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sshdoctor.model import Banner, Proposal, Target
 from sshdoctor.wire import kexinit, packet
 from sshdoctor.wire.errors import (
-    BannerTimeout,
     ClosedAfterBanner,
-    ConnectionRefused,
     ConnectionReset,
     ConnectTimeout,
-    Disconnected,
     KexinitTimeout,
     ProbeError,
-    ProtocolError,
     ResolveError,
-    Tarpit,
-    Unreachable,
 )
 from sshdoctor.wire.ident import read_banner
 from sshdoctor.wire.offer import probe_proposal
-
-DEFAULT_TIMEOUT = 5.0
-DEFAULT_IDENT = "SSH-2.0-OpenSSH_9.9"
-# Servers may send a few IGNORE/DEBUG messages before KEXINIT; a stream of
-# them is hostile.
-MAX_SKIPPED_MESSAGES = 64
+from sshdoctor.wire.result import DEFAULT_IDENT, DEFAULT_TIMEOUT, ProbeResult, banner_timeout, connect_error
+from sshdoctor.wire.scan import KexinitScan
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeResult:
-    """What a server said before authentication."""
-
-    target: Target
-    address: str
-    banner: Banner
-    proposal: Proposal
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 async def _bounded(aw: Awaitable[T], seconds: float, on_timeout: ProbeError) -> T:
@@ -77,14 +54,6 @@ async def _resolve(target: Target, timeout: float) -> list[tuple[int, str]]:
     return seen
 
 
-def _connect_error(exc: OSError, where: str) -> ProbeError:
-    if isinstance(exc, ConnectionRefusedError):
-        return ConnectionRefused(f"connection refused by {where} (nothing listening, or a firewall REJECT)")
-    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
-        return Unreachable(f"{where}: {exc.strerror or 'unreachable'}")
-    return ProbeError(f"cannot connect to {where}: {exc.strerror or exc}")
-
-
 async def open_connection(
     target: Target, timeout: float
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
@@ -104,7 +73,7 @@ async def open_connection(
             last = exc
             continue
         except OSError as exc:
-            last = _connect_error(exc, where)
+            last = connect_error(exc, where)
             continue
         return reader, writer, addr
     raise last
@@ -123,23 +92,12 @@ async def read_payload(reader: asyncio.StreamReader) -> bytes:
 
 
 async def read_kexinit(reader: asyncio.StreamReader) -> Proposal:
-    """Skip IGNORE/DEBUG, stop on DISCONNECT, return the KEXINIT."""
-    for _ in range(MAX_SKIPPED_MESSAGES):
-        payload = await read_payload(reader)
-        if not payload:
-            raise ProtocolError("empty packet payload")
-        msg = payload[0]
-        if msg in (packet.MSG_IGNORE, packet.MSG_DEBUG, packet.MSG_UNIMPLEMENTED):
-            continue
-        if msg == packet.MSG_DISCONNECT:
-            r = packet.Reader(payload[1:], "DISCONNECT")
-            code = r.uint32("reason")
-            text = r.string("description").decode("utf-8", "replace")
-            raise Disconnected(f"server disconnected (reason {code}): {text}")
-        if msg != packet.MSG_KEXINIT:
-            raise ProtocolError(f"expected KEXINIT, got message type {msg}")
-        return kexinit.decode(payload)
-    raise ProtocolError(f"more than {MAX_SKIPPED_MESSAGES} messages before KEXINIT")
+    """Skip IGNORE/DEBUG, stop on DISCONNECT, return the KEXINIT (``wire.scan``'s rules)."""
+    scan = KexinitScan()
+    while True:
+        found = scan.payload(await read_payload(reader))
+        if found is not None:
+            return found
 
 
 async def _exchange(
@@ -160,7 +118,7 @@ async def _exchange(
         async with asyncio.timeout(timeout):
             banner = await read_banner(reader, pre)
     except TimeoutError:
-        raise _banner_timeout(pre, timeout) from None
+        raise banner_timeout(pre, timeout) from None
     timings["banner"] = time.perf_counter() - started
     seen[0] = banner
     try:
@@ -175,22 +133,6 @@ async def _exchange(
         raise exc.with_banner(banner) from None
     timings["kexinit"] = time.perf_counter() - started
     return banner, proposal
-
-
-# Lines of text before the wait runs out: a tarpit keeps a client busy this way.
-TARPIT_LINES = 3
-
-
-def _banner_timeout(pre: list[str], timeout: float) -> ProbeError:
-    """Why no identification string came, from what did come."""
-    if len(pre) >= TARPIT_LINES:
-        return Tarpit(f"a tarpit, not an SSH server: {len(pre)} lines of text and no SSH identification string "
-                      f"within {timeout:g} s (endlessh or similar)")
-    if pre:
-        first = next((line for line in pre if line.strip()), pre[0])
-        return BannerTimeout(f"no SSH identification string within {timeout:g} s; the server sent {first[:80]!r} "
-                             "(another service on this port?)")
-    return BannerTimeout(f"no SSH identification string within {timeout:g} s")
 
 
 async def probe(
