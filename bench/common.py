@@ -8,9 +8,9 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # The console script of the environment running the bench: sshdoctor as a user runs it, not python -m.
 _SCRIPT = Path(sys.executable).with_name("sshdoctor")

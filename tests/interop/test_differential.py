@@ -20,7 +20,7 @@ import pytest
 
 from sshdoctor.catalog.profiles import get_profile
 from sshdoctor.model import Proposal, Slot, Target
-from sshdoctor.negotiate.refusal import batch_refusal, guess_failure
+from sshdoctor.negotiate.refusal import as_the_client_sees_it, batch_refusal, guess_failure
 from sshdoctor.wire.probe import probe
 from tests.interop import registry
 from tests.interop.differential import disagreements, predict, truth_of
@@ -91,7 +91,7 @@ def test_prediction_equals_real_handshake(client: LabClient, live_servers: list[
         server_rows = live.running.chosen()[chosen_mark:]
         reported = server_rows[-1].get("chosen") if server_rows else None
         truth = truth_of(run, session, reported if isinstance(reported, dict) else None)
-        pred = predict(proposal, live.offer, _check_order(client))
+        pred = as_the_client_sees_it(prof, proposal, live.offer, predict(proposal, live.offer, _check_order(client)))
         refusal = batch_refusal(prof, proposal, live.offer, pred) if client.batch_mode else None
         server_prof = get_profile(live.server.profile) if live.server.profile else None
         guess = guess_failure(prof, server_prof, proposal, live.offer, pred) if server_prof is not None else None

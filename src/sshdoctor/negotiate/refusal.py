@@ -62,22 +62,51 @@ def guess_failure(client: Profile, server: Profile, client_proposal: Proposal, s
     """Why a negotiation that agrees still fails on a guessed key-exchange packet; None when it does not.
 
     A client that guesses (Dropbear's dbclient) sends its first kex packet for its own first method before it
-    has the server's KEXINIT; RFC 4253 section 7 calls the guess wrong when the two first methods differ, and
+    has the server's KEXINIT; RFC 4253 section 7 calls the guess wrong when the two first methods (kex or host
+    key) differ, and
     the client then sends the packet again for the method really chosen. A server that never skips a wrong
     guess (paramiko) stops on it; one that keeps the guess whenever the chosen method is the client's first
-    (AsyncSSH) stops on the second packet. The flags are the profiles'.
+    (AsyncSSH, node ssh2 0.8) stops on the second packet. A reason that starts with "may fail" depends on
+    timing. The flags are the profiles'.
     """
     if not outcome.ok or "client-guesses-kex" not in client.flags:
         return None
     guessed = _first(client_proposal.kex)
     wrong = guessed != _first(server_proposal.kex)
-    if not wrong:
-        return None
     chosen = outcome.picks.get(Slot.KEX)
     if "server-fails-wrong-kex-guess" in server.flags:
         return (f"{client.name} guesses {guessed} and sends its key exchange early; the guess is wrong (the server's "
                 f"first method differs) and {server.name} does not skip the guessed packet")
+    wrong = wrong or _first(client_proposal.hostkey) != _first(server_proposal.hostkey)
+    if not wrong:
+        return None
+    if "server-strict-kex-rejects-wrong-guess" in server.flags and "kex-strict-c-v00@openssh.com" in \
+            client_proposal.kex:
+        return (f"may fail: {client.name}'s guessed kex packet is wrong and {server.name}, in strict key exchange, "
+                "refuses it rather than skip it; whether the client guesses depends on timing (it guesses only "
+                "before the server's KEXINIT has arrived)")
     if "server-keeps-kex-guess-when-chosen" in server.flags and chosen == guessed:
         return (f"{client.name} guesses {guessed}, judges the guess wrong (the server's first method differs) and "
                 f"sends its key exchange again; {server.name} kept the first one, so the second is out of turn")
     return None
+
+
+def as_the_client_sees_it(client: Profile, client_proposal: Proposal, server_proposal: Proposal,
+                          outcome: Outcome) -> Outcome:
+    """The outcome in the order the client reports it, when its matching has a known flaw.
+
+    A client that takes the kex extension names for methods (russh up to 0.55) "agrees" on
+    ``kex-strict-s-v00@openssh.com`` when that is all the two kex lists share: the failure it reports is then
+    the next failing category (the kex failure comes last, as "Unknown algorithm").
+    """
+    if "client-matches-kex-signals" not in client.flags or Slot.KEX not in outcome.failed_slots:
+        return outcome
+    from sshdoctor.catalog import is_pseudo
+
+    # It keeps all four extension names in its own list, whichever it sends: any of them in the server's list
+    # "agrees".
+    if not any(is_pseudo(n) for n in server_proposal.kex):
+        return outcome
+    failed = (*(s for s in outcome.failed_slots if s is not Slot.KEX), Slot.KEX)
+    return Outcome(picks=outcome.picks, failed_slots=failed, implicit_mac=outcome.implicit_mac, client=outcome.client,
+                   server=outcome.server, notes=outcome.notes)
