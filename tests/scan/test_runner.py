@@ -80,7 +80,9 @@ def test_a_dropped_connection_is_retried_once() -> None:
     with Responder(drop_first=1) as server:
         address, port = server.bound[0]
         results, _ = _scan([TargetSpec(address, port)], RunOptions(retries=0))
-        assert results[0].status == "unreachable" and results[0].report.error_kind == "closed-before-banner"
+        # A close with the client's identification unread is a reset or a FIN, as the kernel's timing has it.
+        assert results[0].status == "unreachable"
+        assert results[0].report.error_kind in ("closed-before-banner", "connection-reset")
 
 
 def test_rate_limit_spaces_connections() -> None:

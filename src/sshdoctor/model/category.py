@@ -27,7 +27,7 @@ class Category(StrEnum):
     @property
     def slots(self) -> tuple[Slot, ...]:
         """The KEXINIT slots of this category (one, or one per direction)."""
-        return tuple(slot for slot in Slot if slot.category is self)
+        return _SLOTS_OF[self]
 
     @classmethod
     def from_directive(cls, directive: str) -> Category | None:
@@ -89,3 +89,9 @@ CHECK_ORDER_CLIENT: tuple[Slot, ...] = (
     Slot.MAC_C2S,
     Slot.COMPRESSION_C2S,
 )
+
+
+# Iterating an Enum is slow (a generator over its members each time); the hot paths of a scan use these.
+ALL_SLOTS: tuple[Slot, ...] = tuple(Slot)
+_SLOTS_OF: dict[Category, tuple[Slot, ...]] = {c: tuple(s for s in ALL_SLOTS if s.value.split("_")[0] == c.value)
+                                               for c in Category}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sshdoctor.model.category import Category, Slot
+from sshdoctor.model.category import ALL_SLOTS, Category, Slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class Outcome:
     def chosen(self) -> dict[Slot, str | None]:
         if self.failed_slots:
             return dict.fromkeys(Slot)
-        return {slot: self.picks.get(slot) for slot in Slot}
+        return {slot: self.picks.get(slot) for slot in ALL_SLOTS}
 
     @property
     def ok(self) -> bool:
@@ -52,10 +52,11 @@ class Outcome:
 
     def as_dict(self) -> dict[str, object]:
         """The contract's ``negotiation`` object."""
+        chosen = self.chosen
         return {
             "client": self.client,
             "ok": self.ok,
-            "chosen": {slot.value: self.chosen.get(slot) for slot in Slot},
+            "chosen": {slot.value: chosen.get(slot) for slot in ALL_SLOTS},
             "first_failure": self.first_failure.value if self.first_failure else None,
             "failures": [c.value for c in self.failures],
         }

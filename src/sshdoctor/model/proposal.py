@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sshdoctor.model.category import Slot
+from sshdoctor.model.category import ALL_SLOTS, Slot
 
 NameList = tuple[str, ...]
 
@@ -40,7 +40,7 @@ class Proposal:
 
     def offer_dict(self) -> dict[str, list[str]]:
         """The eight negotiated lists keyed as the JSON contract's ``offer``."""
-        return {slot.value: list(self.get(slot)) for slot in Slot}
+        return {slot.value: list(getattr(self, slot.value)) for slot in ALL_SLOTS}
 
     @classmethod
     def symmetric(
@@ -66,5 +66,5 @@ class Proposal:
     @classmethod
     def from_offer_dict(cls, offer: Mapping[str, Sequence[str]]) -> Proposal:
         """Inverse of :meth:`offer_dict`; missing slots are empty."""
-        lists: dict[str, Any] = {slot.value: tuple(offer.get(slot.value, ())) for slot in Slot}
+        lists: dict[str, Any] = {slot.value: tuple(offer.get(slot.value, ())) for slot in ALL_SLOTS}
         return cls(**lists)

@@ -13,7 +13,7 @@ import threading
 import time
 
 from sshdoctor.model import Banner, Proposal, Target
-from sshdoctor.wire import kexinit, packet
+from sshdoctor.wire import packet
 from sshdoctor.wire.errors import (
     ClosedAfterBanner,
     ConnectionReset,
@@ -22,7 +22,7 @@ from sshdoctor.wire.errors import (
     ProbeError,
     ResolveError,
 )
-from sshdoctor.wire.offer import probe_proposal
+from sshdoctor.wire.offer import probe_kexinit_payload
 from sshdoctor.wire.result import DEFAULT_IDENT, DEFAULT_TIMEOUT, ProbeResult, banner_timeout, connect_error
 from sshdoctor.wire.scan import BannerScan, KexinitScan, PacketScan
 
@@ -128,7 +128,7 @@ def probe_blocking(target: Target, *, timeout: float = DEFAULT_TIMEOUT, ident: s
 
 def _kexinit(conn: socket.socket, rest: bytes, timeout: float, banner: Banner) -> Proposal:
     try:
-        conn.sendall(packet.build_packet(kexinit.encode(probe_proposal())))
+        conn.sendall(packet.build_packet(probe_kexinit_payload()))
         packets = PacketScan(rest)
         seen = KexinitScan()
         deadline = time.monotonic() + timeout

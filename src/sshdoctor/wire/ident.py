@@ -42,16 +42,23 @@ async def read_banner(reader: asyncio.StreamReader, pre: list[str] | None = None
     """Read lines until the ``SSH-`` identification, within OpenSSH's bounds (``wire.scan``'s rules).
 
     ``pre`` collects the lines that came before it, so a caller whose wait
-    runs out can still say what the server did send. One byte at a time:
-    what follows the line belongs to the binary protocol.
+    runs out can still say what the server did send. A line at a time (what
+    follows the identification stays in the reader for the binary protocol);
+    a "line" longer than OpenSSH's bound is refused without waiting for its end.
     """
     scan = BannerScan()
     if pre is not None:
         scan.pre = pre
     while True:
-        chunk = await reader.read(1)
-        if not chunk:
-            raise scan.eof()
-        banner = scan.feed(chunk)
+        try:
+            line = await reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            scan.feed(exc.partial)
+            raise scan.eof() from None
+        except asyncio.LimitOverrunError:
+            raise NotSSH(f"identification line longer than {MAX_LINE} bytes: not an SSH server") from None
+        if len(line) > MAX_LINE + 2:
+            raise NotSSH(f"identification line longer than {MAX_LINE} bytes: not an SSH server")
+        banner = scan.feed(line)
         if banner is not None:
             return banner

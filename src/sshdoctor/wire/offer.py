@@ -45,3 +45,19 @@ def probe_proposal() -> Proposal:
         mac=by_cat[Category.MAC],
         compression=by_cat[Category.COMPRESSION],
     )
+
+
+@cache
+def _probe_payload_tail() -> bytes:
+    from sshdoctor.wire import kexinit
+
+    return kexinit.encode(probe_proposal())[17:]
+
+
+def probe_kexinit_payload() -> bytes:
+    """The probe's KEXINIT payload: encoded once, with a fresh cookie each time (a scan sends thousands)."""
+    import os
+
+    from sshdoctor.wire.packet import MSG_KEXINIT
+
+    return bytes([MSG_KEXINIT]) + os.urandom(16) + _probe_payload_tail()

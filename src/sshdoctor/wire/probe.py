@@ -9,7 +9,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from sshdoctor.model import Banner, Proposal, Target
-from sshdoctor.wire import kexinit, packet
+from sshdoctor.wire import packet
 from sshdoctor.wire.errors import (
     ClosedAfterBanner,
     ConnectionReset,
@@ -19,7 +19,7 @@ from sshdoctor.wire.errors import (
     ResolveError,
 )
 from sshdoctor.wire.ident import read_banner
-from sshdoctor.wire.offer import probe_proposal
+from sshdoctor.wire.offer import probe_kexinit_payload
 from sshdoctor.wire.result import DEFAULT_IDENT, DEFAULT_TIMEOUT, ProbeResult, banner_timeout, connect_error
 from sshdoctor.wire.scan import KexinitScan
 
@@ -122,7 +122,7 @@ async def _exchange(
     timings["banner"] = time.perf_counter() - started
     seen[0] = banner
     try:
-        writer.write(packet.build_packet(kexinit.encode(probe_proposal())))
+        writer.write(packet.build_packet(probe_kexinit_payload()))
         await writer.drain()
         proposal = await _bounded(
             read_kexinit(reader),
