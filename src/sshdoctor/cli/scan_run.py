@@ -124,7 +124,8 @@ class _Sinks:
                 fail(str(exc), EXIT_LOCAL)
             self.scan_id = self.history.begin_scan(request.command, client_label)
 
-    def take(self, result: HostResult) -> HostResult:
+    def take(self, result: HostResult, *, more: bool = False) -> HostResult:
+        """Record one result in every sink; ``more`` says another is ready now (flush later)."""
         if self.history is not None and result.status != "invalid":
             from sshdoctor.fleet.history import compare
 
@@ -136,7 +137,7 @@ class _Sinks:
         if self.request.as_jsonl:
             from sshdoctor.report.jsonlines import emit_line
 
-            emit_line(result.as_dict())
+            emit_line(result.as_dict(), flush=not more)
         if self.csv is not None:
             self.csv.write(result)
         self.summary.add(result)
@@ -183,7 +184,7 @@ async def _scan(request: ScanRequest, items: Iterable[TargetSpec | Observed]) ->
     try:
         async for result in scanner.run(items):
             try:
-                sinks.take(result)
+                sinks.take(result, more=scanner.has_ready())
             except BrokenPipeError:
                 # The reader went away (``| head``): stop quietly, as a pipeline expects.
                 sinks.broken_pipe = True

@@ -43,7 +43,7 @@ from sshdoctor.fleet.clientside import ClientSide, Resolved
 from sshdoctor.fleet.targets import TargetError, TargetSpec
 from sshdoctor.host.examine import examine_resolved
 from sshdoctor.local.errors import LocalError
-from sshdoctor.model import Banner, HostReport, Proposal, Target
+from sshdoctor.model import Banner, HostReport, Outcome, Proposal, Target
 from sshdoctor.negotiate import negotiate
 from sshdoctor.wire.errors import ConnectTimeout, ProbeError, ResolveError
 from sshdoctor.wire.probe import probe
@@ -156,6 +156,7 @@ class Scanner:
         self._out: asyncio.Queue[Any] | None = None
         self._thread_stop = threading.Event()
         self._plans: dict[tuple[Any, ...], FixNeeded] = {}
+        self._outcomes: dict[tuple[Proposal, Proposal, str], Outcome] = {}
         self.in_flight = 0
 
     # ---- control ---------------------------------------------------------
@@ -170,6 +171,10 @@ class Scanner:
             task.cancel()
         if self._out is not None:
             self._out.put_nowait(_STOP)
+
+    def has_ready(self) -> bool:
+        """Whether another result is waiting to be taken (a burst of finished hosts)."""
+        return self._out is not None and not self._out.empty()
 
     async def run(self, items: Iterable[TargetSpec | Observed]) -> AsyncIterator[HostResult]:
         """Scan every target (or analyse every observation), yielding results as they finish."""
@@ -345,7 +350,7 @@ class Scanner:
             note = exc.message
         if proposal is None and note is None:
             note = self.client.note or "no local ssh: negotiation not predicted"
-        outcome = negotiate(proposal, offer, client_label=self.client.label(resolved)) if proposal is not None else None
+        outcome = self._negotiate(proposal, offer, self.client.label(resolved)) if proposal is not None else None
         report = HostReport(
             target=resolved.target,
             address=address,
@@ -371,6 +376,16 @@ class Scanner:
             attempts=attempts,
             source=source,
         )
+
+    def _negotiate(self, proposal: Proposal, offer: Proposal, label: str) -> Outcome:
+        # A fleet repeats a few offers many times: negotiate each pairing once.
+        key = (proposal, offer, label)
+        found = self._outcomes.get(key)
+        if found is None:
+            if len(self._outcomes) > 4096:
+                self._outcomes.clear()
+            found = self._outcomes[key] = negotiate(proposal, offer, client_label=label)
+        return found
 
     def _fix(self, resolved: Resolved, offer: Proposal, proposal: Proposal, banner: Banner | None) -> FixNeeded:
         ctx_key = resolved.context.key if resolved.context is not None else ()

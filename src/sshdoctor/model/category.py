@@ -67,7 +67,7 @@ class Slot(StrEnum):
 
     @property
     def category(self) -> Category:
-        return Category(self.value.split("_")[0])
+        return _CATEGORY_OF[self]
 
     @property
     def direction(self) -> str | None:
@@ -93,5 +93,7 @@ CHECK_ORDER_CLIENT: tuple[Slot, ...] = (
 
 # Iterating an Enum is slow (a generator over its members each time); the hot paths of a scan use these.
 ALL_SLOTS: tuple[Slot, ...] = tuple(Slot)
+SLOT_NAMES: tuple[str, ...] = tuple(s.value for s in ALL_SLOTS)
+_CATEGORY_OF: dict[Slot, Category] = {s: Category(s.value.split("_")[0]) for s in ALL_SLOTS}
 _SLOTS_OF: dict[Category, tuple[Slot, ...]] = {c: tuple(s for s in ALL_SLOTS if s.value.split("_")[0] == c.value)
                                                for c in Category}

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sshdoctor.model.category import ALL_SLOTS, Slot
+from sshdoctor.model.category import ALL_SLOTS, SLOT_NAMES, Slot
 
 NameList = tuple[str, ...]
 
@@ -40,7 +40,7 @@ class Proposal:
 
     def offer_dict(self) -> dict[str, list[str]]:
         """The eight negotiated lists keyed as the JSON contract's ``offer``."""
-        return {slot.value: list(getattr(self, slot.value)) for slot in ALL_SLOTS}
+        return {name: list(getattr(self, name)) for name in SLOT_NAMES}
 
     @classmethod
     def symmetric(

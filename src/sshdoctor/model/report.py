@@ -38,7 +38,7 @@ class HostReport:
             "target": self.target.as_dict(),
             "banner": self.banner.raw if self.banner else None,
             "offer": self.offer.offer_dict() if self.offer else None,
-            "negotiation": self.outcome.as_dict() if self.outcome else None,
+            "negotiation": None,
         }
         if self.target.alias:
             data["target"] = {**self.target.as_dict(), "alias": self.target.alias}

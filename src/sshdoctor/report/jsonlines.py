@@ -25,7 +25,9 @@ def line(document: Any) -> str:
     return text
 
 
-def emit_line(document: Any) -> None:
-    """Print one line and flush, so a reader sees each host as it finishes."""
+def emit_line(document: Any, *, flush: bool = True) -> None:
+    """Print one line; flushed unless more lines follow at once (``flush=False``),
+    so a reader sees each host as it finishes without a write per line in a burst."""
     sys.stdout.write(line(document) + "\n")
-    sys.stdout.flush()
+    if flush:
+        sys.stdout.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sshdoctor.model import Banner, Proposal, Target
@@ -18,10 +18,9 @@ from sshdoctor.wire.errors import (
     ProbeError,
     ResolveError,
 )
-from sshdoctor.wire.ident import read_banner
 from sshdoctor.wire.offer import probe_kexinit_payload
 from sshdoctor.wire.result import DEFAULT_IDENT, DEFAULT_TIMEOUT, ProbeResult, banner_timeout, connect_error
-from sshdoctor.wire.scan import KexinitScan
+from sshdoctor.wire.scan import BannerScan, KexinitScan, PacketScan
 
 T = TypeVar("T")
 
@@ -100,39 +99,158 @@ async def read_kexinit(reader: asyncio.StreamReader) -> Proposal:
             return found
 
 
-async def _exchange(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    ident: str | Awaitable[str],
-    timeout: float,
-    timings: dict[str, float],
-    started: float,
-    seen: list[Banner | None],
-) -> tuple[Banner, Proposal]:
-    if not isinstance(ident, str):
-        ident = await ident
-    writer.write(ident.encode("ascii", "replace") + b"\r\n")
-    await writer.drain()
-    pre: list[str] = []
-    try:
-        async with asyncio.timeout(timeout):
-            banner = await read_banner(reader, pre)
-    except TimeoutError:
-        raise banner_timeout(pre, timeout) from None
-    timings["banner"] = time.perf_counter() - started
-    seen[0] = banner
-    try:
-        writer.write(packet.build_packet(probe_kexinit_payload()))
-        await writer.drain()
-        proposal = await _bounded(
-            read_kexinit(reader),
-            timeout,
-            KexinitTimeout(f"no KEXINIT from the server within {timeout:g} s of its identification"),
-        )
-    except ProbeError as exc:
-        raise exc.with_banner(banner) from None
-    timings["kexinit"] = time.perf_counter() - started
-    return banner, proposal
+class _ProbeProtocol(asyncio.Protocol):
+    """One probe connection driven by the bytes as they arrive (``wire.scan``'s rules).
+
+    A protocol rather than streams: a scan runs thousands of these, and one
+    timer per phase costs far less than a stream's buffers and a timeout
+    context around every read.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: float, where: str, started: float,
+                 timings: dict[str, float]) -> None:
+        self.loop = loop
+        self.timeout = timeout
+        self.where = where
+        self.started = started
+        self.timings = timings
+        self.done: asyncio.Future[tuple[Banner, Proposal]] = loop.create_future()
+        self.transport: asyncio.Transport | None = None
+        self.banner_scan = BannerScan()
+        self.banner: Banner | None = None
+        self.packets: PacketScan | None = None
+        self.kexinit_scan = KexinitScan()
+        self.sent_ident = False
+        self._early = b""
+        self._timer: asyncio.TimerHandle | None = None
+
+    # ---- driving -----------------------------------------------------------
+
+    def start(self, ident: str) -> None:
+        """Send our identification; the server's (if it came already) is answered with our KEXINIT."""
+        if self.done.done() or self.transport is None:
+            return
+        self.transport.write(ident.encode("ascii", "replace") + b"\r\n")
+        self.sent_ident = True
+        if self.banner is None:
+            self._arm(self._banner_timed_out)
+            return
+        try:
+            self._send_kexinit()
+            self._check_packets(self._early)
+        except ProbeError as exc:
+            self._fail(exc)
+
+    def _arm(self, callback: Callable[[], None]) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self.loop.call_later(self.timeout, callback)
+
+    def _banner_timed_out(self) -> None:
+        self._fail(banner_timeout(self.banner_scan.pre, self.timeout))
+
+    def _kexinit_timed_out(self) -> None:
+        self._fail(KexinitTimeout(f"no KEXINIT from the server within {self.timeout:g} s of its identification"))
+
+    def _send_kexinit(self) -> None:
+        assert self.transport is not None
+        self.transport.write(packet.build_packet(probe_kexinit_payload()))
+        self._arm(self._kexinit_timed_out)
+
+    def _fail(self, error: ProbeError) -> None:
+        if self.banner is not None:
+            error = error.with_banner(self.banner)
+        self._finish()
+        if not self.done.done():
+            self.done.set_exception(error)
+
+    def _finish(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.transport is not None:
+            self.transport.close()  # flushes what was written (the DISCONNECT) first
+
+    # ---- asyncio.Protocol ----------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.done.done():
+            return
+        try:
+            if self.banner is None:
+                banner = self.banner_scan.feed(data)
+                if banner is None:
+                    return
+                self.banner = banner
+                self.timings["banner"] = time.perf_counter() - self.started
+                data = self.banner_scan.rest
+                self.packets = PacketScan()
+                if not self.sent_ident:
+                    self._early = data  # answered once our identification is out
+                    return
+                self._send_kexinit()
+            self._check_packets(data)
+        except ProbeError as exc:
+            self._fail(exc)
+
+    def _check_packets(self, data: bytes) -> None:
+        assert self.packets is not None and self.banner is not None
+        for payload in self.packets.feed(data):
+            found = self.kexinit_scan.payload(payload)
+            if found is not None:
+                self.timings["kexinit"] = time.perf_counter() - self.started
+                assert self.transport is not None
+                # The answer is in hand; a polite goodbye, and a server that left first is fine.
+                self.transport.write(packet.build_packet(packet.disconnect_payload(11, "sshdoctor probe complete")))
+                self._finish()
+                if not self.done.done():
+                    self.done.set_result((self.banner, found))
+                return
+
+    def eof_received(self) -> bool:
+        if not self.done.done():
+            self._fail(self.banner_scan.eof() if self.banner is None else PacketScan.eof())
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.done.done():
+            return
+        if isinstance(exc, ConnectionResetError):
+            stage = "before it sent an identification string" if self.banner is None else "during key exchange"
+            self._fail(ConnectionReset(f"connection reset by {self.where} {stage}"))
+        elif isinstance(exc, OSError) and self.banner is not None:
+            self._fail(ClosedAfterBanner(f"connection closed by {self.where}"))
+        elif exc is None:
+            self._fail(self.banner_scan.eof() if self.banner is None else PacketScan.eof())
+        else:
+            self._fail(ProbeError(f"{self.where}: {getattr(exc, 'strerror', None) or exc}"))
+
+    def abort(self) -> None:
+        """Drop the connection (the caller gave up: a cancel or an outer deadline)."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.transport is not None:
+            self.transport.abort()
+
+
+def _factory(proto: _ProbeProtocol) -> Callable[[], _ProbeProtocol]:
+    return lambda: proto
+
+
+def _literal(host: str) -> int | None:
+    """The address family of an IP literal, None for a name (which needs the resolver)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except (OSError, ValueError):
+            continue
+        return int(family)
+    return None
 
 
 async def probe(
@@ -146,33 +264,34 @@ async def probe(
     that tailor their offer per client version answer as they would answer
     it. Every wait is bounded by ``timeout``.
     """
+    loop = asyncio.get_running_loop()
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    reader, writer, addr = await open_connection(target, timeout)
+    family = _literal(target.host)
+    addresses = [(family, target.host)] if family is not None else await _resolve(target, timeout)
+    last: ProbeError = ResolveError(f"no address for {target.host}")
+    for _family, addr in addresses:
+        where = f"{addr} port {target.port}"
+        proto = _ProbeProtocol(loop, timeout, where, started, timings)
+        try:
+            async with asyncio.timeout(timeout):
+                await loop.create_connection(_factory(proto), addr, target.port)
+        except TimeoutError:
+            last = ConnectTimeout(f"connection to {where} timed out (packets dropped by a firewall, or a wrong address)")
+            continue
+        except OSError as exc:
+            last = connect_error(exc, where)
+            continue
+        break
+    else:
+        raise last
     timings["connect"] = time.perf_counter() - started
-    seen: list[Banner | None] = [None]
     try:
-        banner, proposal = await _exchange(reader, writer, ident, timeout, timings, started, seen)
-        try:
-            writer.write(packet.build_packet(packet.disconnect_payload(11, "sshdoctor probe complete")))
-            await _bounded(writer.drain(), 1.0, ProbeError("drain"))
-        except (OSError, ProbeError):
-            pass  # the answer is in hand; a server that left first is fine
-    except ConnectionResetError:
-        if seen[0] is None:
-            raise ConnectionReset(
-                f"connection reset by {addr} port {target.port} before it sent an identification string"
-            ) from None
-        raise ConnectionReset(f"connection reset by {addr} port {target.port} during key exchange").with_banner(
-            seen[0]) from None
-    except BrokenPipeError:
-        error = ClosedAfterBanner(f"connection closed by {addr} port {target.port}")
-        raise (error.with_banner(seen[0]) if seen[0] is not None else error) from None
+        if not isinstance(ident, str):
+            ident = await ident
+        proto.start(ident)
+        banner, proposal = await proto.done
     finally:
-        writer.close()
-        try:
-            async with asyncio.timeout(1.0):
-                await writer.wait_closed()
-        except (OSError, TimeoutError):
-            pass
+        if not proto.done.done():
+            proto.abort()
     return ProbeResult(target=target, address=addr, banner=banner, proposal=proposal, timings=timings)
