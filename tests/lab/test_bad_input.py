@@ -219,3 +219,47 @@ def test_hostile_kexinit_flood_of_ignore_messages() -> None:
     assert rc == 19
     assert "before KEXINIT" in err
     assert_one_clean_line(err)
+
+
+def _asyncio_probe(port: int) -> tuple[int, str, float]:
+    """The scan's probe (asyncio) against the same server: its exit code and message."""
+    import asyncio
+
+    from sshdoctor.model import Target
+    from sshdoctor.wire.errors import ProbeError
+    from sshdoctor.wire.probe import probe
+
+    started = time.monotonic()
+    try:
+        asyncio.run(probe(Target("127.0.0.1", port), timeout=TIMEOUT))
+    except ProbeError as exc:
+        return exc.exit_code, exc.message, time.monotonic() - started
+    return 0, "", time.monotonic() - started
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_server_scan_probe_agrees(case: str) -> None:
+    """A scan judges a bad peer exactly as `sshdoctor probe` does (both follow wire.scan's rules)."""
+    handler, code, text = CASES[case]
+    with HostileServer(handler) as server:
+        rc, message, elapsed = _asyncio_probe(server.port)
+    assert rc == code, message
+    assert text in message
+    assert elapsed < TIMEOUT + 4
+
+
+def test_tarpits_in_a_scan_probe() -> None:
+    def flood(conn: socket.socket) -> None:
+        for i in range(5000):
+            conn.sendall(b"%d tarpit line\r\n" % i)
+
+    def endlessh(conn: socket.socket) -> None:
+        for i in range(100):
+            conn.sendall(b"%x\r\n" % (i * 7919))
+            time.sleep(0.2)
+
+    for handler in (flood, endlessh):
+        with HostileServer(handler) as server:
+            rc, message, elapsed = _asyncio_probe(server.port)
+        assert rc == 21 and "tarpit" in message, message
+        assert elapsed < TIMEOUT + 4
