@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sshdoctor.catalog.profiles import all_profiles, get_profile
+from sshdoctor.catalog.profiles import all_profiles, distribution_profiles, get_profile
 from sshdoctor.host.compat import CompatUsageError, find_profile, profile_client_model, select_clients
 from sshdoctor.model import Category, Proposal, Slot
 from sshdoctor.negotiate import negotiate
@@ -192,4 +192,14 @@ def test_bad_arguments_are_one_line_and_exit_2(args: tuple[str, ...]) -> None:
 def test_list_names_every_profile() -> None:
     code, doc = run_json("--list")
     assert code == 0
-    assert {p["id"] for p in doc["profiles"]} == set(all_profiles())
+    assert {p["id"] for p in doc["profiles"]} == set(all_profiles()) | set(distribution_profiles())
+    rhel = next(p for p in doc["profiles"] if p["id"] == "rhel-9")
+    assert rhel["base"].startswith("openssh-") and rhel["distribution"]
+
+
+def test_list_text_shows_distribution_builds() -> None:
+    proc = run("--list")
+    assert proc.returncode == 0, proc.stderr
+    for pid in ("rhel-9-legacy", "debian-12", "ubuntu-24.04", "alpine-3.21"):
+        assert pid in proc.stdout, pid
+    assert "rocky" in proc.stdout  # the alias a Rocky user types is named

@@ -88,13 +88,15 @@ def compat(endpoints: tuple[str, ...], clients: str | None, list_profiles: bool,
 
 def _list(as_json: bool) -> None:
     if as_json:
-        from sshdoctor.catalog.profiles import all_profiles
+        from sshdoctor.catalog.profiles import all_profiles, distribution_profiles
         from sshdoctor.report.jsonout import emit
 
         emit({"profiles": [
             {"id": p.id, "implementation": p.implementation, "name": p.name, "version": p.version,
-             "client": p.client is not None, "server": p.server is not None}
-            for p in sorted(all_profiles().values(), key=lambda p: (p.implementation, p.version_key()))
+             "client": p.client is not None, "server": p.server is not None,
+             "distribution": p.distribution, "base": p.base}
+            for p in [*sorted(all_profiles().values(), key=lambda p: (p.implementation, p.version_key())),
+                      *sorted(distribution_profiles().values(), key=lambda p: p.id)]
         ]})
         return
     from sshdoctor.report.compat_view import render_profile_list

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -9,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sshdoctor.catalog import Rating, algorithm
-from sshdoctor.catalog.profiles import Profile, all_profiles
+from sshdoctor.catalog.profiles import Profile, all_profiles, distribution_aliases, distribution_profiles
 from sshdoctor.host.compat import CompatReport, Direction, Endpoint, MatrixReport
 from sshdoctor.model import Category, Change, Outcome, Slot
 from sshdoctor.model.invocation import Invocation
@@ -270,4 +271,28 @@ def render_profile_list(out: Console | None = None) -> None:
         ids = f"{profiles[0].id} … {profiles[-1].id} ({len(profiles)})" if len(profiles) > 4 else \
             ", ".join(p.id for p in profiles)
         table.add_row(profiles[0].name, "+".join(roles), ids)
+    out.print(table)
+    _render_distribution_list(out)
+
+
+def _render_distribution_list(out: Console) -> None:
+    """Distribution builds (their own defaults and crypto policies), one row per distribution."""
+    by_dist: dict[str, list[Profile]] = {}
+    for prof in distribution_profiles().values():
+        family = re.match(r"^(.*?)-\d", prof.id)
+        by_dist.setdefault(family[1] if family else prof.id, []).append(prof)
+    if not by_dist:
+        return
+    aliases: dict[str, list[str]] = {}
+    for alias, target in distribution_aliases().items():
+        aliases.setdefault(target, []).append(alias)
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("distribution", style="bold")
+    table.add_column("builds (profile ids)")
+    for family, profiles in sorted(by_dist.items()):
+        also = aliases.get(family)
+        label = family + (f" (also {', '.join(sorted(also))})" if also else "")
+        ids = sorted((p.id for p in profiles), key=lambda i: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", i)])
+        table.add_row(label, ", ".join(ids))
+    out.print()
     out.print(table)
