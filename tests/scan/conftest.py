@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """``run_cli("scan", …)``: sshdoctor in a child process, history in the test's directory."""
 
-    def run(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, stdin: str | None = None, timeout: float = 120,
+            env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONPATH": str(ROOT / "src"),
-               "COLUMNS": "200"}
+               "COLUMNS": "200", **(env_extra or {})}
         return subprocess.run([sys.executable, "-m", "sshdoctor", *args], input=stdin, capture_output=True, text=True,
                               timeout=timeout, env=env, cwd=ROOT)
 

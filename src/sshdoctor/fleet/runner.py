@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import socket
 import threading
 import time
@@ -45,6 +44,7 @@ from sshdoctor.host.examine import examine_resolved
 from sshdoctor.local.errors import LocalError
 from sshdoctor.model import Banner, HostReport, Outcome, Proposal, Target
 from sshdoctor.negotiate import negotiate
+from sshdoctor.wire.address import ip_family
 from sshdoctor.wire.errors import ConnectTimeout, ProbeError, ResolveError
 from sshdoctor.wire.probe import probe
 
@@ -285,8 +285,7 @@ class Scanner:
 
     async def _address(self, target: Target) -> str:
         host = target.host
-        with contextlib.suppress(ValueError):
-            ipaddress.ip_address(host)
+        if ip_family(host) is not None:
             return host
         loop = asyncio.get_running_loop()
         try:

@@ -21,7 +21,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sshdoctor.negotiate.listmod import match_pattern
+from sshdoctor.wire.address import ip_family
 
 CA_MARKER = "cert-authority"
 REVOKE_MARKER = "revoked"
@@ -306,11 +306,7 @@ def line_matches(line: HostKeyLine, name: str) -> bool:
 
 
 def is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    return ip_family(host) is not None
 
 
 def hostfile_name(host: str, port: int, alias: str | None = None) -> str:

@@ -37,10 +37,29 @@ def print_verbatim(out: Console, text: str, style: str = "cyan") -> None:
         out.print(Text(INDENT + line, style=style), soft_wrap=True, highlight=False, markup=False)
 
 
+def print_prose(out: Console, text: str, style: str = "") -> None:
+    """A sentence for people at the note indent; wrapped lines keep the indent (copy text never wraps).
+
+    Wrapped here, at word boundaries, so no line carries trailing blanks; a word longer than the line
+    (a path, a list of names) is kept whole rather than cut.
+    """
+    import textwrap
+
+    width = max(out.width - 1, 40)
+    lines = textwrap.wrap(printable(text), width=width, initial_indent=NOTE_INDENT, subsequent_indent=NOTE_INDENT,
+                          break_long_words=False, break_on_hyphens=False) or [NOTE_INDENT]
+    for line in lines:
+        out.print(Text(line, style=style), soft_wrap=True, highlight=False, markup=False)
+
+
 def render_action(out: Console, action: Action, *, number: int | None = None, show_title: bool = True,
-                  show_risk: bool = True) -> None:
-    """One action: its title (and where it goes), the text to copy, then what it costs and what proved it."""
-    head = Text(f"{number}. " if number is not None else "", style="bold")
+                  show_risk: bool = True, nested: bool = False) -> None:
+    """One action: its title (and where it goes), the text to copy, then what it costs and what proved it.
+
+    ``nested``: the action is one step under a numbered fix, so its title is indented like the notes.
+    """
+    head = Text((NOTE_INDENT if nested and show_title else "") + (f"{number}. " if number is not None else ""),
+                style="bold")
     if show_title:
         head.append(printable(action.title), style="bold")
     where = [w for w in (action.file, action.placement) if w]
@@ -51,15 +70,15 @@ def render_action(out: Console, action: Action, *, number: int | None = None, sh
     if head.plain.strip():
         out.print(head)
     if action.replaces:
-        out.print(Text(f"{NOTE_INDENT}in place of: {printable(' / '.join(action.replaces))}", style="dim"))
+        print_prose(out, f"in place of: {' / '.join(action.replaces)}", "dim")
     if action.copyable:
         print_verbatim(out, action.text, _KIND_STYLE.get(action.kind, "cyan"))
     for note in action.notes:
-        out.print(Text(f"{NOTE_INDENT}{printable(note)}", style="dim"))
+        print_prose(out, note, "dim")
     if action.verified:
-        out.print(Text(f"{NOTE_INDENT}✔ verified: {printable(action.verified)}", style="green"))
+        print_prose(out, f"✔ verified: {action.verified}", "green")
     if action.risk and show_risk:
-        out.print(Text(f"{NOTE_INDENT}cost: {printable(action.risk)}", style="yellow"))
+        print_prose(out, f"cost: {action.risk}", "yellow")
 
 
 def action_from_dict(doc: dict[str, object]) -> Action:

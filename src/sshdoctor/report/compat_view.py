@@ -275,12 +275,17 @@ def render_profile_list(out: Console | None = None) -> None:
     _render_distribution_list(out)
 
 
+def _natural(text: str) -> list[tuple[int, int | str]]:
+    """Sort key putting rhel-9 before rhel-10."""
+    return [(0, int(t)) if t.isdigit() else (1, t) for t in re.split(r"(\d+)", text)]
+
+
 def _render_distribution_list(out: Console) -> None:
     """Distribution builds (their own defaults and crypto policies), one row per distribution."""
     by_dist: dict[str, list[Profile]] = {}
     for prof in distribution_profiles().values():
-        family = re.match(r"^(.*?)-\d", prof.id)
-        by_dist.setdefault(family[1] if family else prof.id, []).append(prof)
+        found = re.match(r"^(.*?)-\d", prof.id)
+        by_dist.setdefault(found[1] if found else prof.id, []).append(prof)
     if not by_dist:
         return
     aliases: dict[str, list[str]] = {}
@@ -292,7 +297,7 @@ def _render_distribution_list(out: Console) -> None:
     for family, profiles in sorted(by_dist.items()):
         also = aliases.get(family)
         label = family + (f" (also {', '.join(sorted(also))})" if also else "")
-        ids = sorted((p.id for p in profiles), key=lambda i: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", i)])
+        ids = sorted((p.id for p in profiles), key=_natural)
         table.add_row(label, ", ".join(ids))
     out.print()
     out.print(table)

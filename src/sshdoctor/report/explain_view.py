@@ -14,7 +14,7 @@ from rich.text import Text
 
 from sshdoctor.catalog import is_pseudo
 from sshdoctor.model import Finding
-from sshdoctor.report.actions import action_from_dict, render_action
+from sshdoctor.report.actions import action_from_dict, print_prose, render_action
 from sshdoctor.report.sanitize import printable
 from sshdoctor.report.terminal import CATEGORY_TITLE, console
 
@@ -93,7 +93,7 @@ def render_findings(findings: Sequence[Finding], fixes: Sequence[dict[str, objec
             out.print(line)
         elif f.kind == "no-common-algorithm":
             out.print(Text("  their offer: not in the message", style="yellow"))
-        out.print(Text("  " + printable(f.explanation)))
+        print_prose(out, f.explanation)
         mine = [x for x in fixes if x.get("finding") == i]
         for fix in mine:
             out.print(Text.assemble(("  " + str(fix.get("rank")) + ". ", "bold green"),
@@ -104,7 +104,7 @@ def render_findings(findings: Sequence[Finding], fixes: Sequence[dict[str, objec
                 if isinstance(doc, dict):
                     action = action_from_dict(doc)
                     render_action(out, action, show_title=action.title != fix.get("title"),
-                                  show_risk=bool(action.risk) and action.risk not in seen_risk)
+                                  show_risk=bool(action.risk) and action.risk not in seen_risk, nested=True)
                     seen_risk.add(action.risk or "")
         out.print()
 

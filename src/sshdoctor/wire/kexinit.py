@@ -7,7 +7,7 @@ import struct
 
 from sshdoctor.model import Proposal
 from sshdoctor.wire.errors import ProtocolError
-from sshdoctor.wire.packet import MSG_KEXINIT, Reader, put_string
+from sshdoctor.wire.packet import MSG_KEXINIT, put_string
 
 # Wire order of the ten lists.
 FIELDS = (
@@ -32,16 +32,43 @@ def _names(raw: bytes) -> tuple[str, ...]:
     return tuple(raw.decode("utf-8", "surrogateescape").split(","))
 
 
+_U32 = struct.Struct(">I")
+_LABELS = tuple(f"name-list {name}" for name in FIELDS)
+
+
 def decode(payload: bytes) -> Proposal:
-    """Parse a KEXINIT payload (message number included)."""
-    reader = Reader(payload, "KEXINIT")
-    if reader.byte("message number") != MSG_KEXINIT:
+    """Parse a KEXINIT payload (message number included).
+
+    Written out rather than through ``packet.Reader``: a scan decodes one per
+    host, and the labels of the error messages are only needed on failure.
+    """
+    size = len(payload)
+    if size < 1:
+        raise ProtocolError("KEXINIT truncated in message number")
+    if payload[0] != MSG_KEXINIT:
         raise ProtocolError("expected KEXINIT")
-    cookie = reader.take(16, "cookie")
-    lists = {name: _names(reader.string(f"name-list {name}")) for name in FIELDS}
-    follows = reader.byte("first_kex_packet_follows") != 0
-    reader.uint32("reserved field")
-    return Proposal(cookie=cookie, first_kex_follows=follows, **lists)
+    if size < 17:
+        raise ProtocolError("KEXINIT truncated in cookie")
+    cookie = payload[1:17]
+    pos = 17
+    lists: dict[str, tuple[str, ...]] = {}
+    unpack = _U32.unpack_from
+    for name, label in zip(FIELDS, _LABELS, strict=True):
+        if pos + 4 > size:
+            raise ProtocolError(f"KEXINIT truncated in {label}")
+        (length,) = unpack(payload, pos)
+        pos += 4
+        end = pos + length
+        if end > size:
+            raise ProtocolError(f"KEXINIT truncated in {label}")
+        lists[name] = _names(payload[pos:end])
+        pos = end
+    if pos + 1 > size:
+        raise ProtocolError("KEXINIT truncated in first_kex_packet_follows")
+    follows = payload[pos] != 0
+    if pos + 5 > size:
+        raise ProtocolError("KEXINIT truncated in reserved field")
+    return Proposal(cookie=bytes(cookie), first_kex_follows=follows, **lists)
 
 
 def encode(proposal: Proposal) -> bytes:

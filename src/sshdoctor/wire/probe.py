@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from sshdoctor.model import Banner, Proposal, Target
 from sshdoctor.wire import packet
+from sshdoctor.wire.address import ip_family
 from sshdoctor.wire.errors import (
     ClosedAfterBanner,
     ConnectionReset,
@@ -242,17 +243,6 @@ def _factory(proto: _ProbeProtocol) -> Callable[[], _ProbeProtocol]:
     return lambda: proto
 
 
-def _literal(host: str) -> int | None:
-    """The address family of an IP literal, None for a name (which needs the resolver)."""
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host)
-        except (OSError, ValueError):
-            continue
-        return int(family)
-    return None
-
-
 async def probe(
     target: Target, *, timeout: float = DEFAULT_TIMEOUT, ident: str | Awaitable[str] = DEFAULT_IDENT
 ) -> ProbeResult:
@@ -267,7 +257,7 @@ async def probe(
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    family = _literal(target.host)
+    family = ip_family(target.host)
     addresses = [(family, target.host)] if family is not None else await _resolve(target, timeout)
     last: ProbeError = ResolveError(f"no address for {target.host}")
     for _family, addr in addresses:
