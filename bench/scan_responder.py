@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import os
 import signal
+import socket
 import sys
 import threading
 from collections import Counter
@@ -45,6 +47,77 @@ def _loopback(address: str) -> str:
     return address
 
 
+class _Connection(asyncio.Protocol):
+    """One client: the greeting at once (or after the delay), closed when the client goes (or after 5 s)."""
+
+    def __init__(self, owner: Responder) -> None:
+        self.owner = owner
+        self.port = 0
+        self.transport: asyncio.Transport | None = None
+        self.timers: list[asyncio.TimerHandle] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        owner = self.owner
+        self.transport = transport  # type: ignore[assignment]
+        self.port = transport.get_extra_info("sockname")[1]
+        owner.connections += 1
+        peers = owner.open.setdefault(self.port, set())
+        for other in list(peers):
+            other.check_gone()
+        owner.open_now[self.port] += 1
+        owner.max_open[self.port] = max(owner.max_open[self.port], owner.open_now[self.port])
+        peers.add(self)
+        if owner.connections <= owner.drop_first:
+            transport.close()
+            return
+        loop = asyncio.get_running_loop()
+        if owner.delay:
+            self.timers.append(loop.call_later(owner.delay, self._greet))
+        else:
+            self._greet()
+        self.timers.append(loop.call_later(5.0, transport.close))
+
+    def _greet(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(self.owner.greeting)
+
+    def data_received(self, data: bytes) -> None:
+        pass  # the client's identification and KEXINIT: read and dropped
+
+    def eof_received(self) -> bool:
+        self._gone()
+        return False  # the client went: close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self._gone()
+
+    def _gone(self) -> None:
+        peers = self.owner.open.get(self.port, set())
+        if self in peers:  # counted once, when the client's close is first seen
+            self.owner.open_now[self.port] -= 1
+            peers.discard(self)
+
+    def check_gone(self) -> None:
+        """Count this connection as closed if the client's FIN is already in: the event loop may
+        run a new accept before the old socket's end-of-file, which would look like two at once."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        sock = self.transport.get_extra_info("socket")
+        if sock is None:
+            return
+        with socket.socket(fileno=os.dup(sock.fileno())) as view:
+            try:
+                at_eof = view.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+            except (BlockingIOError, InterruptedError):
+                at_eof = False
+            except OSError:
+                at_eof = True
+        if at_eof:
+            self._gone()
+
+
 class Responder:
     """Listen on every (address, port); answer with ``banner`` and ``offer``."""
 
@@ -53,51 +126,23 @@ class Responder:
                  drop_first: int = 0) -> None:
         self.addresses = [_loopback(a) for a in addresses]
         self.ports = list(ports)
-        self.greeting = banner.encode() + b"\r\n" + packet.build_packet(kexinit.encode(offer))
+        self.greeting = banner.encode("utf-8", "surrogateescape") + b"\r\n" + packet.build_packet(kexinit.encode(offer))
         self.delay = delay
         self.drop_first = drop_first
         self.connections = 0
         self.open_now: Counter[int] = Counter()
         self.max_open: Counter[int] = Counter()
         self.bound: list[tuple[str, int]] = []
+        self.open: dict[int, set[_Connection]] = {}
         self._servers: list[asyncio.base_events.Server] = []
-        self._handlers: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        port = writer.get_extra_info("sockname")[1]
-        task = asyncio.current_task()
-        if task is not None:
-            self._handlers.add(task)
-        self.connections += 1
-        self.open_now[port] += 1
-        self.max_open[port] = max(self.max_open[port], self.open_now[port])
-        try:
-            if self.connections <= self.drop_first:
-                return
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            writer.write(self.greeting)
-            await writer.drain()
-            # Wait for the client to go (it disconnects after reading the KEXINIT).
-            async with asyncio.timeout(5):
-                while await reader.read(65536):
-                    pass
-        except (OSError, TimeoutError):
-            pass
-        except asyncio.CancelledError:
-            pass
-        finally:
-            self.open_now[port] -= 1
-            writer.close()
-            if task is not None:
-                self._handlers.discard(task)
-
     async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
         for address in self.addresses:
             for port in self.ports:
-                server = await asyncio.start_server(self._handle, address, port, backlog=1024)
+                server = await loop.create_server(lambda: _Connection(self), address, port, backlog=1024)
                 self._servers.append(server)
                 self.bound.append((address, server.sockets[0].getsockname()[1]))
 
@@ -117,14 +162,17 @@ class Responder:
         async def close() -> None:
             for server in self._servers:
                 server.close()
-            for task in list(self._handlers):
-                task.cancel()
-            await asyncio.gather(*self._handlers, return_exceptions=True)
+            for conn in [c for peers in self.open.values() for c in peers]:
+                if conn.transport is not None:
+                    conn.transport.close()
+            await asyncio.sleep(0)
 
         asyncio.run_coroutine_threadsafe(close(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(10)
+        if not loop.is_running():
+            loop.close()
         self._loop = None
 
     def __enter__(self) -> Responder:
@@ -150,14 +198,14 @@ def main() -> int:
     addresses = [str(ipaddress.ip_address(base + i)) for i in range(args.addresses)]
     responder = Responder(addresses, ports, offer=LEGACY if args.legacy else MODERN)
 
-    async def run() -> None:
+    async def serve_forever() -> None:
         await responder.serve()
         print(f"listening on {len(responder.bound)} sockets", flush=True)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         await stop.wait()
 
-    asyncio.run(run())
+    asyncio.run(serve_forever())
     return 0
 
 

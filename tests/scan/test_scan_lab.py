@@ -11,8 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sshdoctor.host.examine import ClientSpec, examine
 from sshdoctor.lab.asyncssh_server import AsyncsshServer
 from sshdoctor.lab.dropbear import Dropbear
@@ -28,12 +26,10 @@ def _by_port(docs: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {d["target"]["port"]: d for d in docs}
 
 
-@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
 def test_scan_reports_every_host_as_it_is(
     sshd: Callable[..., Sshd], dropbear: Callable[..., Dropbear], client_config: Callable[[str], str],
-    run_cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path, loop: str,
+    run_cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path,
 ) -> None:
-    """The same documents on either event loop (uvloop where installed, asyncio's own on Windows)."""
     modern, legacy, drop = sshd(), sshd(**LEGACY_SSHD), dropbear()
     refused = free_port()
     with AsyncsshServer() as old:
@@ -41,7 +37,7 @@ def test_scan_reports_every_host_as_it_is(
         targets.write_text(f"# lab\n{modern.target}\n{legacy.target}\n{drop.target}\n{old.target}\n"
                            f"127.0.0.1:{refused}\n{modern.target}\nsw9:99999\n")
         proc = run_cli("scan", "-i", str(targets), "-F", client_config(""), "--jsonl", "--no-history",
-                       "--profiles", "openssh-7.4,openssh-10.0", env_extra={"SSHDOCTOR_LOOP": loop})
+                       "--profiles", "openssh-7.4,openssh-10.0")
         old_port, old_banner = old.port, f"SSH-2.0-{old.version}"
     assert proc.returncode == 1, proc.stderr
     docs = jsonl(proc.stdout)

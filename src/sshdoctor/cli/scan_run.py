@@ -7,9 +7,9 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 from sshdoctor.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, fail
 from sshdoctor.fleet.analysis import HostResult, Observed, resolve_profiles
@@ -22,8 +22,6 @@ from sshdoctor.host.examine import ClientSpec
 
 EXIT_LOCAL = 3
 EXIT_BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE
-
-T = TypeVar("T")
 
 
 def _silence_stdout() -> None:
@@ -109,6 +107,11 @@ class _Sinks:
         self.scan_id = 0
         self.csv: Any = None
         self._csv_file: TextIO | None = None
+        self.lines: Any = None
+        if request.as_jsonl:
+            from sshdoctor.report.jsonlines import SharedParts
+
+            self.lines = SharedParts()
         if request.csv_path:
             from sshdoctor.report.csvout import CsvWriter
 
@@ -139,7 +142,7 @@ class _Sinks:
         if self.request.as_jsonl:
             from sshdoctor.report.jsonlines import emit_line
 
-            emit_line(result.as_dict(), flush=not more)
+            emit_line(self.lines.line(result.parts()), flush=not more)
         if self.csv is not None:
             self.csv.write(result)
         self.summary.add(result)
@@ -205,23 +208,11 @@ async def _scan(request: ScanRequest, items: Iterable[TargetSpec | Observed]) ->
     return scanner, sinks, label
 
 
-def _run_loop(main: Coroutine[Any, Any, T]) -> T:
-    """Run the scan on uvloop where it is installed (Linux, macOS): a scan of thousands of hosts
-    spends most of its time in the event loop, which uvloop runs in C. asyncio's own loop
-    otherwise (Windows), or when SSHDOCTOR_LOOP=asyncio asks for it."""
-    if os.environ.get("SSHDOCTOR_LOOP") != "asyncio":
-        try:
-            import uvloop
-        except ImportError:
-            pass
-        else:
-            return uvloop.run(main)
-    return asyncio.run(main)
-
-
 def run_scan(request: ScanRequest) -> int:
     """Run the scan and write every report; returns the exit status."""
-    scanner, sinks, label = _run_loop(_scan(request, _items(request)))
+    # asyncio's own loop: uvloop runs the scan faster, but its process spawning races with the
+    # ssh runs of worker threads (an intermittent EBADF, uvloop issues #414, #508), so it is not used.
+    scanner, sinks, label = asyncio.run(_scan(request, _items(request)))
     stats = scanner.stats
     if sinks.broken_pipe:
         _silence_stdout()

@@ -5,7 +5,7 @@ offer, since fleets repeat the same few offers many times over."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -89,18 +89,28 @@ class HostResult:
 
     def as_dict(self) -> dict[str, object]:
         """The contract's probe document, ``error`` included, plus the scan's fields."""
-        doc = self.report.as_dict()
-        doc["status"] = self.status
-        doc["name"] = self.name
-        doc["source"] = self.source
-        doc["audit"] = self.audit
-        doc["fix"] = self.fix.as_dict() if self.fix is not None else None
-        doc["profiles"] = {pid: o.as_dict() for pid, o in self.profiles.items()}
-        doc["attempts"] = self.attempts
-        doc["elapsed_ms"] = round(self.elapsed * 1000, 1)
+        return {key: make() for key, _shared, make in self.parts()}
+
+    def parts(self) -> list[tuple[str, object, Callable[[], object]]]:
+        """The document's fields in order, as :meth:`HostReport.parts` gives them; the audit, the
+        fix and each profile's outcome are shared between hosts with the same offer."""
+        parts = self.report.parts()
+        audit, fix, profiles = self.audit, self.fix, self.profiles
+        parts += [
+            ("status", None, lambda: self.status),
+            ("name", None, lambda: self.name),
+            ("source", None, lambda: self.source),
+            ("audit", audit, lambda: audit),
+            ("fix", fix, fix.as_dict if fix is not None else lambda: None),
+            ("profiles", profiles or None,
+             lambda: {pid: o.as_dict() for pid, o in profiles.items()}),
+            ("attempts", None, lambda: self.attempts),
+            ("elapsed_ms", None, lambda: round(self.elapsed * 1000, 1)),
+        ]
         if self.diff is not None:
-            doc["diff"] = self.diff
-        return doc
+            diff = self.diff
+            parts.append(("diff", None, lambda: diff))
+        return parts
 
 
 def resolve_profiles(names: Sequence[str]) -> list[Profile]:
@@ -126,8 +136,15 @@ def _profile_outcome(profile_id: str, offer: Proposal) -> Outcome:
 
 
 def profile_outcomes(profiles: Sequence[Profile], offer: Proposal) -> dict[str, Outcome]:
-    """How each client profile would negotiate with this offer."""
-    return {p.id: _profile_outcome(p.id, offer) for p in profiles}
+    """How each client profile would negotiate with this offer (one mapping per distinct offer: do not modify)."""
+    if not profiles:
+        return {}
+    return _profile_outcomes(tuple(p.id for p in profiles), offer)
+
+
+@lru_cache(maxsize=2048)
+def _profile_outcomes(profile_ids: tuple[str, ...], offer: Proposal) -> dict[str, Outcome]:
+    return {pid: _profile_outcome(pid, offer) for pid in profile_ids}
 
 
 @lru_cache(maxsize=2048)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sshdoctor.model.banner import Banner
@@ -34,24 +35,33 @@ class HostReport:
 
     def as_dict(self) -> dict[str, object]:
         """The contract's ``probe`` document (plus additive fields)."""
-        data: dict[str, object] = {
-            "target": self.target.as_dict(),
-            "banner": self.banner.raw if self.banner else None,
-            "offer": self.offer.offer_dict() if self.offer else None,
-            "negotiation": None,
-        }
-        if self.target.alias:
-            data["target"] = {**self.target.as_dict(), "alias": self.target.alias}
-        data["address"] = self.address
-        data["software"] = self.software
-        if self.outcome is not None:
-            data["negotiation"] = {
-                **self.outcome.as_dict(),
-                "per_slot": {slot.value: pick for slot, pick in self.outcome.picks.items()},
-            }
-        if self.client_proposal is not None:
-            data["client_offer"] = self.client_proposal.offer_dict()
-        data["error"] = self.error
+        return {key: make() for key, _shared, make in self.parts()}
+
+    def parts(self) -> list[tuple[str, object, Callable[[], object]]]:
+        """The document's fields in order, each as (key, shared, make): ``make()`` builds the value;
+        ``shared`` is the object it is built from alone when hosts share it (an offer, an outcome),
+        so an encoder may reuse its encoding (``report.jsonlines``), or None when it is per host."""
+        outcome, offer, proposal = self.outcome, self.offer, self.client_proposal
+        target = self.target
+        parts: list[tuple[str, object, Callable[[], object]]] = [
+            ("target", None, (lambda: {**target.as_dict(), "alias": target.alias}) if target.alias else target.as_dict),
+            ("banner", None, lambda: self.banner.raw if self.banner else None),
+            ("offer", offer, offer.offer_dict if offer is not None else _none),
+            ("negotiation", outcome, (lambda: _negotiation(outcome)) if outcome is not None else _none),
+            ("address", None, lambda: self.address),
+            ("software", None, lambda: self.software),
+        ]
+        if proposal is not None:
+            parts.append(("client_offer", proposal, proposal.offer_dict))
+        parts.append(("error", None, lambda: self.error))
         if self.error_kind:
-            data["error_kind"] = self.error_kind
-        return data
+            parts.append(("error_kind", None, lambda: self.error_kind))
+        return parts
+
+
+def _none() -> None:
+    return None
+
+
+def _negotiation(outcome: Outcome) -> dict[str, object]:
+    return {**outcome.as_dict(), "per_slot": {slot.value: pick for slot, pick in outcome.picks.items()}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -116,6 +117,7 @@ class _ProbeProtocol(asyncio.Protocol):
         self.started = started
         self.timings = timings
         self.done: asyncio.Future[tuple[Banner, Proposal]] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
         self.transport: asyncio.Transport | None = None
         self.banner_scan = BannerScan()
         self.banner: Banner | None = None
@@ -131,13 +133,15 @@ class _ProbeProtocol(asyncio.Protocol):
         """Send our identification; the server's (if it came already) is answered with our KEXINIT."""
         if self.done.done() or self.transport is None:
             return
-        self.transport.write(ident.encode("ascii", "replace") + b"\r\n")
+        ours = ident.encode("ascii", "replace") + b"\r\n"
         self.sent_ident = True
         if self.banner is None:
+            self.transport.write(ours)
             self._arm(self._banner_timed_out)
             return
         try:
-            self._send_kexinit()
+            # The server spoke first (most do): our identification and KEXINIT go in one write.
+            self._send_kexinit(ours)
             self._check_packets(self._early)
         except ProbeError as exc:
             self._fail(exc)
@@ -153,9 +157,9 @@ class _ProbeProtocol(asyncio.Protocol):
     def _kexinit_timed_out(self) -> None:
         self._fail(KexinitTimeout(f"no KEXINIT from the server within {self.timeout:g} s of its identification"))
 
-    def _send_kexinit(self) -> None:
+    def _send_kexinit(self, before: bytes = b"") -> None:
         assert self.transport is not None
-        self.transport.write(packet.build_packet(probe_kexinit_payload()))
+        self.transport.write(before + packet.build_packet(probe_kexinit_payload()))
         self._arm(self._kexinit_timed_out)
 
     def _fail(self, error: ProbeError) -> None:
@@ -217,6 +221,8 @@ class _ProbeProtocol(asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
         if self._timer is not None:
             self._timer.cancel()
         if self.done.done():
@@ -281,6 +287,12 @@ async def probe(
             ident = await ident
         proto.start(ident)
         banner, proposal = await proto.done
+        # The socket closed before the next connection to this server starts (a server counts
+        # connections until they close: MaxStartups), as the stream probe's wait_closed did.
+        if not proto.closed.done():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await proto.closed
     finally:
         if not proto.done.done():
             proto.abort()
