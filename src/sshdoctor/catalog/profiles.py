@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -34,16 +34,20 @@ class Side:
 
     lists: dict[Category, tuple[str, ...]]
     pseudo: tuple[str, ...] = ()
+    # Client-to-server compression where it differs from ``lists[COMPRESSION]`` (which is then the
+    # server-to-client list): Dropbear's server from 2025.87 no longer decompresses.
+    compression_c2s: tuple[str, ...] | None = None
 
     def proposal(self) -> Proposal:
         """The KEXINIT this side sends (pseudo names appended to kex)."""
-        return Proposal.symmetric(
+        sent = Proposal.symmetric(
             kex=self.lists.get(Category.KEX, ()) + self.pseudo,
             hostkey=self.lists.get(Category.HOSTKEY, ()),
             cipher=self.lists.get(Category.CIPHER, ()),
             mac=self.lists.get(Category.MAC, ()),
             compression=self.lists.get(Category.COMPRESSION, ()),
         )
+        return sent if self.compression_c2s is None else replace(sent, compression_c2s=self.compression_c2s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,8 @@ def _side(table: dict[str, Any] | None) -> Side | None:
     if table is None:
         return None
     lists = {Category(k): tuple(v) for k, v in table.items() if k in _CATS}
-    return Side(lists=lists, pseudo=tuple(table.get("pseudo", ())))
+    c2s = table.get("compression_c2s")
+    return Side(lists=lists, pseudo=tuple(table.get("pseudo", ())), compression_c2s=tuple(c2s) if c2s is not None else None)
 
 
 # ---------------------------------------------------------------- list edits
@@ -176,15 +181,18 @@ def _edit_side(base: Side | None, change: dict[str, Any] | bool | None, where: s
         raise ValueError(f"{where}: a side is a table of list edits or false")
     lists = dict(base.lists) if base is not None else {}
     pseudo = base.pseudo if base is not None else ()
+    c2s = base.compression_c2s if base is not None else None
     for key, value in change.items():
         if key == "pseudo":
             pseudo = apply_edit(pseudo, value, f"{where}.pseudo")
+        elif key == "compression_c2s":
+            c2s = apply_edit(c2s or (), value, f"{where}.compression_c2s")
         elif key in _CATS:
             cat = Category(key)
             lists[cat] = apply_edit(lists.get(cat, ()), value, f"{where}.{key}")
         else:
             raise ValueError(f"{where}: unknown category {key!r}")
-    return Side(lists=lists, pseudo=pseudo)
+    return Side(lists=lists, pseudo=pseudo, compression_c2s=c2s)
 
 
 def _distribution_profile(dist: dict[str, Any], entry: dict[str, Any], base: Profile) -> Profile:
