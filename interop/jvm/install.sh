@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The JVM family: JSch (Debian's original 0.1.55 and the mwiede fork from Maven Central), Apache MINA SSHD
-# (client and server), sshj and trilead-ssh2, each at pinned versions, plus our own small harness programs.
+# (client and server), sshj, trilead-ssh2 and Ganymed SSH-2 (the original trilead forked), each at pinned versions,
+# plus our own small harness programs.
 #
 # Layout under $SSHDOCTOR_LAB_PREFIX/jvm:
 #   lib/<impl>-<version>/*.jar   the library and its runtime dependencies, one class path per version (Maven)
@@ -23,6 +24,7 @@ JSCH_MWIEDE=(0.2.26 2.27.3 2.28.8)
 MINA=(2.12.0 2.15.0 2.20.0)
 SSHJ=(0.31.0 0.35.0 0.38.0 0.40.0)
 TRILEAD=(1.0.0-build222)
+GANYMED=(262)
 
 need_deb() {  # Debian packages, only when missing
   local missing=()
@@ -127,4 +129,14 @@ done
 compile TrileadClient "$prefix/lib/trilead-ssh2-${TRILEAD[0]}/*"
 for v in "${TRILEAD[@]}"; do
   launcher "trilead-ssh2-$v-client" "$JAVA17" "$(libcp TrileadClient "trilead-ssh2-$v")" TrileadClient
+done
+
+# Ganymed SSH-2 for Java: the ch.ethz.ganymed artifact (no runtime dependencies). Its banner carries the
+# Specification-Version of the jar's manifest, so the jar itself stays on the class path (unpacked: Ganymed_null).
+for v in "${GANYMED[@]}"; do
+  fetch "ganymed-ssh2-$v" "ch.ethz.ganymed:ganymed-ssh2:$v"
+done
+compile GanymedClient "$prefix/lib/ganymed-ssh2-${GANYMED[0]}/*"
+for v in "${GANYMED[@]}"; do
+  launcher "ganymed-ssh2-$v-client" "$JAVA17" "$(libcp GanymedClient "ganymed-ssh2-$v")" GanymedClient
 done

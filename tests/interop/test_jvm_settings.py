@@ -1,7 +1,7 @@
 """The JVM profiles' settings templates compile and do what fix advice says, in every lab version.
 
-Each ``[implementation.settings.*]`` template of jsch, jsch-mwiede, mina-sshd, sshj and
-trilead-ssh2 is rendered with names the library implements but does not enable by
+Each ``[implementation.settings.*]`` template of jsch, jsch-mwiede, mina-sshd, sshj,
+trilead-ssh2 and ganymed-ssh2 is rendered with names the library implements but does not enable by
 default, put into a small Java program with the library's own objects, compiled
 against each version's jars from the interop lab and run: it must compile, run
 without an exception, and (where the library can say) leave the defaults in place
@@ -23,7 +23,7 @@ from tests.interop.harness import REQUIRE_LAB, prefix
 JDK = Path("/usr/lib/jvm/java-17-openjdk-amd64/bin")
 LIB = prefix("jvm") / "lib"
 
-# Names each library implements without enabling them by default (trilead enables all it has).
+# Names each library implements without enabling them by default (trilead and Ganymed enable all they have).
 NAMES = {
     "jsch": {"kex": ["diffie-hellman-group14-sha256"], "hostkey": ["ssh-dss"], "cipher": ["arcfour"],
              "mac": ["hmac-sha1-96"], "compression": ["zlib@openssh.com"]},
@@ -33,6 +33,7 @@ NAMES = {
                   "cipher": ["3des-cbc"], "mac": ["hmac-md5"], "compression": ["zlib@openssh.com"]},
     "sshj": {"compression": ["zlib@openssh.com", "zlib"]},
     "trilead-ssh2": {"hostkey": ["ssh-dss"], "cipher": ["aes128-cbc"], "mac": ["hmac-md5"]},
+    "ganymed-ssh2": {"hostkey": ["ssh-dss"], "cipher": ["aes128-cbc"], "mac": ["hmac-md5"]},
 }
 IMPORTS = """import java.util.*;
 import java.util.stream.*;
@@ -81,6 +82,8 @@ import com.trilead.ssh2.crypto.cipher.BlockCipherFactory;
 import com.trilead.ssh2.crypto.digest.MAC;
 import com.trilead.ssh2.transport.KexManager;""",
                                  'Connection conn = new Connection("127.0.0.1", 22);', {}),
+    ("ganymed-ssh2", "client"): ("import ch.ethz.ssh2.Connection;",
+                                 'Connection conn = new Connection("127.0.0.1", 22);', {}),
 }
 
 
@@ -102,6 +105,7 @@ def _cases() -> list[Case]:
     out += [Case("mina-sshd", role, v, f"mina-sshd-{v}") for v in jvm.MINA for role in ("client", "server")]
     out += [Case("sshj", "client", v, f"sshj-{v}") for v in jvm.SSHJ]
     out += [Case("trilead-ssh2", "client", v, f"trilead-ssh2-{v}") for v in jvm.TRILEAD]
+    out += [Case("ganymed-ssh2", "client", v, f"ganymed-ssh2-{v}") for v in jvm.GANYMED]
     return out
 
 

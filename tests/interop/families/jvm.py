@@ -1,4 +1,4 @@
-"""The JVM libraries: JSch (the original and the mwiede fork), Apache MINA SSHD, sshj, trilead-ssh2.
+"""The JVM libraries: JSch (the original and the mwiede fork), Apache MINA SSHD, sshj, trilead-ssh2, Ganymed SSH-2.
 
 interop/jvm/install.sh puts each pinned version's jars under ``$SSHDOCTOR_LAB_PREFIX/jvm/lib`` and a
 launcher per program under ``bin``; every client harness takes several ports in one run (JVM start-up
@@ -21,10 +21,12 @@ JSCH_MWIEDE = ("0.2.26", "2.27.3", "2.28.8")
 MINA = ("2.12.0", "2.15.0", "2.20.0")
 SSHJ = ("0.31.0", "0.35.0", "0.38.0", "0.40.0")
 TRILEAD = ("1.0.0-build222",)
+GANYMED = ("262",)
 
 # Quirks: behaviour of the real library that the catalog's negotiation engine does not model.
 # The original JSch throws a bare "Algorithm negotiation fail" (its INFO log shows the proposals, not the slot), and
-# trilead's "Cannot negotiate, proposals do not match." names neither slot nor lists.
+# trilead's "Cannot negotiate, proposals do not match." names neither slot nor lists (Ganymed, which trilead forked,
+# throws the same words from ClientKexManager.handleMessage).
 NO_CATEGORY = "no-category-in-message"
 # These settle the MAC slots even when the cipher chosen is AEAD (AES-GCM, chacha20-poly1305), so a server whose MACs
 # are all unknown to them stops a connection that OpenSSH would make: JSch's fork (KeyExchange.guess checks AEAD only
@@ -67,6 +69,8 @@ def clients() -> list[LabClient]:
     out += [_client("sshj", v, f"sshj-{v}", quirks=(SSHJ_MAC_WITH_AEAD,)) for v in SSHJ]
     # trilead has no AEAD cipher.
     out += [_client("trilead-ssh2", v, f"trilead-ssh2-{v}", quirks=(NO_CATEGORY,)) for v in TRILEAD]
+    # Nor has Ganymed; its message is trilead's.
+    out += [_client("ganymed-ssh2", v, f"ganymed-ssh2-{v}", quirks=(NO_CATEGORY,)) for v in GANYMED]
     return out
 
 
