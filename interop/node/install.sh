@@ -11,6 +11,11 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   done
 fi
 mkdir -p "$prefix"
+# Node trusts only its own bundled CAs; add the system's, so a machine whose HTTPS goes through a
+# proxy with a local CA (as pip, Go and Maven here trust it through the system store) reaches npm too.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 export npm_config_cache="$prefix/npm-cache" npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 # version -> extra packages pinned with it (0.8.x takes its protocol code from ssh2-streams)
 declare -A extra=([0.8.9]="ssh2-streams@0.4.10" [1.4.0]="" [1.11.0]="" [1.16.0]="" [1.17.0]="")
