@@ -89,6 +89,7 @@ def test_names_that_may_be_hosts_name_no_profile(spec: str) -> None:
 @pytest.mark.parametrize(("spec", "pid"), [
     ("JSCH-0.1.54", "jsch-0.1.55"),
     ("Ganymed_262", "ganymed-ssh2-262"),
+    ("TrileadSSH2Java_213", "trilead-ssh2-1.0.0-build222"),
     ("PuTTY_Release_0.78", "putty-0.78"),
     ("paramiko_3.4.0", "paramiko-3.4.0"),
     ("AsyncSSH_2.14.0", "asyncssh-2.14.0"),

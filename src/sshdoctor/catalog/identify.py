@@ -69,6 +69,7 @@ class Quirk:
 _OTP_TABLE = "https://github.com/erlang/otp/blob/maint-25/otp_versions.table"
 _SSH2_STREAMS = "https://github.com/mscdex/ssh2-streams/blob/v0.4.10/lib/ssh.js"
 _SSH2_1X = "https://github.com/mscdex/ssh2/blob/v1.16.0/lib/protocol/Protocol.js"
+_TRILEAD_222 = "https://central.sonatype.com/artifact/com.trilead/trilead-ssh2/1.0.0-build222"
 _JSCH_155 = "https://github.com/mwiede/jsch/blob/635c0bcf/src/main/java/com/jcraft/jsch/Session.java"
 
 # Identification strings that name something other than the release (first match wins).
@@ -87,6 +88,9 @@ QUIRKS: tuple[Quirk, ...] = (
     Quirk("Erlang/4.15.1", "25.2", "Erlang ssh 4.15.1 is the ssh application of OTP 25.2", (_OTP_TABLE,)),
     Quirk("Erlang/4.15.2", "25.2.3", "Erlang ssh 4.15.2 is the ssh application of OTP 25.2.3", (_OTP_TABLE,)),
     Quirk("Erlang/4.15.3*", "25.3", "Erlang ssh 4.15.3.x is the ssh application of OTP 25.3.x", (_OTP_TABLE,)),
+    # Recorded in the interop lab: the Maven Central jar's identification names an older build.
+    Quirk("TrileadSSH2Java_213", "1.0.0-build222",
+          "TrileadSSH2Java_213 is what trilead-ssh2 1.0.0-build222 (Maven Central) sends", (_TRILEAD_222,)),
 )
 
 _VERSION = re.compile(r"\d+(?:\.\d+)*")
