@@ -120,7 +120,28 @@ class LoginUser:
         import sysconfig
 
         paths = [str(Path(__file__).resolve().parents[1] / "src"), sysconfig.get_paths()["purelib"]]
-        return ["/usr/bin/python3"], {"PYTHONPATH": os.pathsep.join(paths)}
+        env = {"PYTHONPATH": os.pathsep.join(paths)}
+        probe = subprocess.run(["runuser", "-u", self.name, "--", "env", *(f"{k}={v}" for k, v in env.items()),
+                                "/usr/bin/python3", "-c", "import sshdoctor.cli.main"], capture_output=True)
+        if probe.returncode == 0:
+            return ["/usr/bin/python3"], env
+        # The checkout itself is private (a clean clone under a mode-0700 temporary directory, as CI
+        # makes): a readable copy of sshdoctor and the packages its CLI imports, in this user's tree.
+        return ["/usr/bin/python3"], {"PYTHONPATH": str(self._readable_copy(paths))}
+
+    def _readable_copy(self, paths: list[str]) -> Path:
+        target = self.home.parent / "py"
+        if not target.exists():
+            wanted = ("sshdoctor", "click", "rich", "pygments", "markdown_it", "mdurl")
+            for name in wanted:
+                for where in paths:
+                    source = Path(where) / name
+                    if source.is_dir():
+                        shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+                        break
+            for p in [target, *target.rglob("*")]:
+                os.chmod(p, 0o755 if p.is_dir() else 0o644)
+        return target
 
     def run(self, argv: list[str], *, env: dict[str, str] | None = None, timeout: float = 120,
             input: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -158,6 +158,7 @@ class Scanner:
         self._plans: dict[tuple[Any, ...], FixNeeded] = {}
         self._outcomes: dict[tuple[Proposal, Proposal, str], Outcome] = {}
         self.in_flight = 0
+        self._ready = 0  # results in the output queue, not yet taken
 
     # ---- control ---------------------------------------------------------
 
@@ -173,8 +174,9 @@ class Scanner:
             self._out.put_nowait(_STOP)
 
     def has_ready(self) -> bool:
-        """Whether another result is waiting to be taken (a burst of finished hosts)."""
-        return self._out is not None and not self._out.empty()
+        """Whether another result is waiting to be taken (a burst of finished hosts; the queue's
+        end-of-work markers do not count)."""
+        return self._ready > 0
 
     async def run(self, items: Iterable[TargetSpec | Observed]) -> AsyncIterator[HostResult]:
         """Scan every target (or analyse every observation), yielding results as they finish."""
@@ -193,6 +195,7 @@ class Scanner:
                 if item is _DONE:
                     remaining -= 1
                     continue
+                self._ready -= 1
                 self.stats.done += 1
                 self.stats.statuses[item.status] += 1
                 yield item
@@ -259,6 +262,7 @@ class Scanner:
                     result = await self._one(item)
                 finally:
                     self.in_flight -= 1
+                self._ready += 1
                 out.put_nowait(result)
         finally:
             out.put_nowait(_DONE)
