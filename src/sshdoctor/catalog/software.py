@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sshdoctor.catalog.datafile import load
@@ -42,7 +42,12 @@ def _rules() -> tuple[list[tuple[re.Pattern[str], dict[str, Any]]], list[tuple[r
 
 def identify(banner: Banner) -> Software:
     """The implementation and version a banner names, ``unknown`` if none matches."""
-    text = banner.software + (f" {banner.comments}" if banner.comments else "")
+    return _identify(banner.software, banner.comments)
+
+
+@lru_cache(maxsize=4096)  # a fleet shows a few banners thousands of times
+def _identify(software_text: str, comments: str | None) -> Software:
+    text = software_text + (f" {comments}" if comments else "")
     software, distros = _rules()
     for pattern, rule in software:
         m = pattern.match(text)
@@ -50,11 +55,11 @@ def identify(banner: Banner) -> Software:
             continue
         groups = m.groupdict()
         distro = None
-        comment = groups.get("comment") or banner.comments or ""
+        comment = groups.get("comment") or comments or ""
         for dpat, dname in distros:
             dm = dpat.search(comment)
             if dm:
                 distro = dname.format(**dm.groupdict())
                 break
         return Software(product=rule["id"], name=rule["name"], version=groups.get("version"), distro=distro)
-    return Software(product="unknown", name=banner.software or "unknown")
+    return Software(product="unknown", name=software_text or "unknown")

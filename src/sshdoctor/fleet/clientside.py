@@ -305,7 +305,7 @@ class ClientSide:
                 del self._baselines[key]
                 future.cancel()
                 raise
-        base = await asyncio.shield(future)
+        base = future.result() if future.done() else await asyncio.shield(future)
         if base is None or not ctx.order:
             return base
         return self.ordered(base, resolved)

@@ -104,20 +104,37 @@ class _Gates:
         self.per_server = per_server
         self._gates: dict[tuple[str, int], list[Any]] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, key: tuple[str, int]) -> AsyncIterator[None]:
+    async def acquire(self, key: tuple[str, int]) -> None:
+        """Wait for a free slot on this server (pair with :meth:`release`; a plain pair of calls,
+        not a context manager, costs a scan less per host)."""
         entry = self._gates.get(key)
         if entry is None:
             entry = [asyncio.Semaphore(self.per_server), 0]
             self._gates[key] = entry
         entry[1] += 1
         try:
-            async with entry[0]:
-                yield
+            await entry[0].acquire()
+        except BaseException:
+            self._drop(key, entry)
+            raise
+
+    def release(self, key: tuple[str, int]) -> None:
+        entry = self._gates[key]
+        entry[0].release()
+        self._drop(key, entry)
+
+    def _drop(self, key: tuple[str, int], entry: list[Any]) -> None:
+        entry[1] -= 1
+        if entry[1] == 0:
+            del self._gates[key]
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, int]) -> AsyncIterator[None]:
+        await self.acquire(key)
+        try:
+            yield
         finally:
-            entry[1] -= 1
-            if entry[1] == 0:
-                del self._gates[key]
+            self.release(key)
 
     def __len__(self) -> int:
         return len(self._gates)
@@ -316,10 +333,14 @@ class Scanner:
             attempts += 1
             try:
                 address = await self._address(target)
-                async with self._gates.hold((address, 0 if self.options.by_address else target.port)):
+                gate = (address, 0 if self.options.by_address else target.port)
+                await self._gates.acquire(gate)
+                try:
                     if self._rate is not None:
                         await self._rate.wait()
                     result = await self._probe_once(address, target.port)
+                finally:
+                    self._gates.release(gate)
                 break
             except ProbeError as exc:
                 if exc.kind in TRANSIENT and attempts <= self.options.retries:

@@ -67,6 +67,7 @@ class SharedParts:
         self.limit = limit
         self._by_value: dict[object, str] = {}
         self._by_id: dict[int, tuple[object, str]] = {}
+        self._keys: dict[str, str] = {}
 
     def _shared(self, obj: object, make: Callable[[], object]) -> str:
         try:
@@ -90,9 +91,13 @@ class SharedParts:
     def line(self, parts: Sequence[Part]) -> str:
         """One document as a line of JSON, as :func:`line` writes it."""
         pieces = []
+        keys = self._keys
         for key, shared, make in parts:
             value = _scalar(make()) if shared is None else self._shared(shared, make)
-            pieces.append(f"{_ascii(key)}:{value}")
+            head = keys.get(key)
+            if head is None:
+                head = keys[key] = _ascii(key) + ":"
+            pieces.append(head + value)
         text = "{" + ",".join(pieces) + "}"
         if "\\ud" in text:  # possibly a surrogate: the careful way, on the whole document
             return line({key: make() for key, _shared, make in parts})

@@ -71,6 +71,24 @@ def decode(payload: bytes) -> Proposal:
     return Proposal(cookie=bytes(cookie), first_kex_follows=follows, **lists)
 
 
+_SHARED: dict[bytes, Proposal] = {}
+_SHARED_LIMIT = 1024
+
+
+def decode_shared(payload: bytes) -> Proposal:
+    """:func:`decode`, one object for every payload with the same lists (a fleet repeats a few
+    offers thousands of times). Its cookie is the first such payload's: the cookie takes no part
+    in comparisons, and nothing reads a received one."""
+    tail = payload[17:]
+    found = _SHARED.get(tail)
+    if found is None or len(payload) < 17 or payload[0] != MSG_KEXINIT:
+        found = decode(payload)
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
+        _SHARED[tail] = found
+    return found
+
+
 def encode(proposal: Proposal) -> bytes:
     """Build a KEXINIT payload; a fresh random cookie unless the proposal has one."""
     cookie = proposal.cookie if len(proposal.cookie) == 16 else os.urandom(16)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable
 from typing import TypeVar
 
 from sshdoctor.model import Banner, Proposal, Target
@@ -101,152 +103,283 @@ async def read_kexinit(reader: asyncio.StreamReader) -> Proposal:
             return found
 
 
-class _ProbeProtocol(asyncio.Protocol):
-    """One probe connection driven by the bytes as they arrive (``wire.scan``'s rules).
+class _ConnectFailed(Exception):
+    """A connection to one address failed: the probe tries the next address (as ssh does)."""
 
-    A protocol rather than streams: a scan runs thousands of these, and one
-    timer per phase costs far less than a stream's buffers and a timeout
-    context around every read.
+    def __init__(self, error: ProbeError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _Deadlines:
+    """One periodic check of every live probe's phase deadline on a loop.
+
+    A scan runs thousands of probes with three phases each (connect,
+    identification, KEXINIT); a timer per phase would put each one through the
+    loop's heap to be cancelled almost at once. Checking every live probe a few
+    times a second costs less and keeps every wait bounded (within ``TICK``).
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: float, where: str, started: float,
-                 timings: dict[str, float]) -> None:
+    TICK = 0.05
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.live: set[_SocketProbe] = set()
+        self._handle: asyncio.TimerHandle | None = None
+
+    def add(self, probe: _SocketProbe) -> None:
+        self.live.add(probe)
+        if self._handle is None:
+            self._handle = self.loop.call_later(self.TICK, self._tick)
+
+    def discard(self, probe: _SocketProbe) -> None:
+        self.live.discard(probe)
+
+    def _tick(self) -> None:
+        self._handle = None
+        now = self.loop.time()
+        for probe in [p for p in self.live if p.deadline <= now]:
+            probe.timed_out()
+        if self.live:
+            self._handle = self.loop.call_later(self.TICK, self._tick)
+
+
+_deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
+
+
+def _deadlines_for(loop: asyncio.AbstractEventLoop) -> _Deadlines:
+    found = _deadlines.get(loop)
+    if found is None:
+        found = _deadlines[loop] = _Deadlines(loop)
+    return found
+
+
+_DISCONNECT = packet.build_packet(packet.disconnect_payload(11, "sshdoctor probe complete"))
+_CONNECT, _BANNER, _KEXINIT, _DONE = range(4)
+
+
+class _SocketProbe:
+    """One probe connection: a non-blocking socket driven by the loop's readiness
+    callbacks and ``wire.scan``'s rules.
+
+    Neither a transport nor streams: a scan runs thousands of these, and each
+    layer asyncio puts between the socket and these rules (transports,
+    futures for every step, a timer per wait) costs more than the rules do.
+    """
+
+    __slots__ = (
+        "_deadlines",
+        "_early",
+        "_writer",
+        "banner",
+        "banner_scan",
+        "connected",
+        "deadline",
+        "done",
+        "fd",
+        "kexinit_scan",
+        "loop",
+        "packets",
+        "phase",
+        "sent_ident",
+        "sock",
+        "started",
+        "timeout",
+        "timings",
+        "where",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, family: int, addr: str, port: int, timeout: float,
+                 started: float, timings: dict[str, float], ident: str | None) -> None:
+        self.loop = loop
+        self.where = f"{addr} port {port}"
         self.timeout = timeout
-        self.where = where
         self.started = started
         self.timings = timings
         self.done: asyncio.Future[tuple[Banner, Proposal]] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-        self.transport: asyncio.Transport | None = None
+        # With an identification still to come, the caller waits for the connection first.
+        self.connected: asyncio.Future[None] | None = None if ident is not None else loop.create_future()
+        self.phase = _CONNECT
         self.banner_scan = BannerScan()
         self.banner: Banner | None = None
         self.packets: PacketScan | None = None
         self.kexinit_scan = KexinitScan()
         self.sent_ident = False
         self._early = b""
-        self._timer: asyncio.TimerHandle | None = None
+        self._writer = False
+        self.deadline = loop.time() + timeout
+        self._deadlines = _deadlines_for(loop)
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock = sock
+        self.fd = sock.fileno()
+        try:
+            sock.setblocking(False)
+            # As asyncio's transports do: no Nagle delay on the small writes after the first.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.connect((addr, port))
+        except (BlockingIOError, InterruptedError):
+            self._writer = True
+            loop.add_writer(self.fd, self._connect_ready, ident)
+            self._deadlines.add(self)
+        except OSError as exc:
+            sock.close()
+            self.phase = _DONE
+            self._set_error(_ConnectFailed(connect_error(exc, self.where)))
+        else:
+            self._deadlines.add(self)
+            self._connect_ready(ident)
 
-    # ---- driving -----------------------------------------------------------
+    # ---- the phases ---------------------------------------------------------
+
+    def _connect_ready(self, ident: str | None) -> None:
+        if self._writer:
+            self._writer = False
+            self.loop.remove_writer(self.fd)
+        err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            self._end(_ConnectFailed(connect_error(OSError(err, os.strerror(err)), self.where)))
+            return
+        self.timings["connect"] = time.perf_counter() - self.started
+        self.phase = _BANNER
+        self.deadline = self.loop.time() + self.timeout
+        self.loop.add_reader(self.fd, self._readable)
+        if ident is not None:
+            self.start(ident)
+        elif self.connected is not None and not self.connected.done():
+            self.connected.set_result(None)
 
     def start(self, ident: str) -> None:
-        """Send our identification; the server's (if it came already) is answered with our KEXINIT."""
-        if self.done.done() or self.transport is None:
+        """Send our identification; a server that spoke first gets our KEXINIT (or goodbye) with it."""
+        if self.phase != _BANNER or self.sent_ident:
             return
         ours = ident.encode("ascii", "replace") + b"\r\n"
         self.sent_ident = True
-        if self.banner is None:
-            self.transport.write(ours)
-            self._arm(self._banner_timed_out)
-            return
+        self.deadline = self.loop.time() + self.timeout
         try:
-            # The server spoke first (most do): our identification and KEXINIT go in one write.
-            self._send_kexinit(ours)
-            self._check_packets(self._early)
+            if self.banner is None:
+                self._send(ours)
+            else:
+                self._after_banner(self._early, ours)
         except ProbeError as exc:
             self._fail(exc)
 
-    def _arm(self, callback: Callable[[], None]) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = self.loop.call_later(self.timeout, callback)
-
-    def _banner_timed_out(self) -> None:
-        self._fail(banner_timeout(self.banner_scan.pre, self.timeout))
-
-    def _kexinit_timed_out(self) -> None:
-        self._fail(KexinitTimeout(f"no KEXINIT from the server within {self.timeout:g} s of its identification"))
-
-    def _send_kexinit(self, before: bytes = b"") -> None:
-        assert self.transport is not None
-        self.transport.write(before + packet.build_packet(probe_kexinit_payload()))
-        self._arm(self._kexinit_timed_out)
-
-    def _fail(self, error: ProbeError) -> None:
-        if self.banner is not None:
-            error = error.with_banner(self.banner)
-        self._finish()
-        if not self.done.done():
-            self.done.set_exception(error)
-
-    def _finish(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self.transport is not None:
-            self.transport.close()  # flushes what was written (the DISCONNECT) first
-
-    # ---- asyncio.Protocol ----------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        if self.done.done():
+    def _readable(self) -> None:
+        try:
+            data = self.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._lost(exc)
+            return
+        if self.phase == _DONE:
             return
         try:
+            if not data:
+                raise self.banner_scan.eof() if self.banner is None else PacketScan.eof()
             if self.banner is None:
                 banner = self.banner_scan.feed(data)
                 if banner is None:
                     return
                 self.banner = banner
                 self.timings["banner"] = time.perf_counter() - self.started
-                data = self.banner_scan.rest
                 self.packets = PacketScan()
                 if not self.sent_ident:
-                    self._early = data  # answered once our identification is out
+                    self._early = self.banner_scan.rest  # answered once our identification is out
                     return
-                self._send_kexinit()
-            self._check_packets(data)
+                self._after_banner(self.banner_scan.rest)
+            else:
+                self._check_packets(data)
         except ProbeError as exc:
             self._fail(exc)
 
-    def _check_packets(self, data: bytes) -> None:
+    def _after_banner(self, data: bytes, before: bytes = b"") -> None:
+        """The server's identification is in (``data`` followed it); ``before`` is still to send."""
+        if self._check_packets(data, before):
+            return
+        # Their KEXINIT is not here yet: ours may be what they wait for.
+        self._send(before + packet.build_packet(probe_kexinit_payload()))
+        self.phase = _KEXINIT
+        self.deadline = self.loop.time() + self.timeout
+
+    def _check_packets(self, data: bytes, before: bytes = b"") -> bool:
         assert self.packets is not None and self.banner is not None
         for payload in self.packets.feed(data):
             found = self.kexinit_scan.payload(payload)
             if found is not None:
                 self.timings["kexinit"] = time.perf_counter() - self.started
-                assert self.transport is not None
-                # The answer is in hand; a polite goodbye, and a server that left first is fine.
-                self.transport.write(packet.build_packet(packet.disconnect_payload(11, "sshdoctor probe complete")))
-                self._finish()
+                # The answer is in hand: a polite goodbye (a server that left first is fine).
+                with contextlib.suppress(OSError):
+                    self.sock.send(before + _DISCONNECT)
+                banner = self.banner
+                self._end(None)
                 if not self.done.done():
-                    self.done.set_result((self.banner, found))
-                return
-
-    def eof_received(self) -> bool:
-        if not self.done.done():
-            self._fail(self.banner_scan.eof() if self.banner is None else PacketScan.eof())
+                    self.done.set_result((banner, found))
+                return True
         return False
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
-        if self._timer is not None:
-            self._timer.cancel()
-        if self.done.done():
+    def _send(self, data: bytes) -> None:
+        try:
+            sent = self.sock.send(data)
+        except OSError as exc:
+            self._lost(exc)
+            return
+        if sent < len(data):  # a few hundred bytes into a fresh socket's buffer: never short in practice
+            self._fail(ProbeError(f"{self.where}: the connection did not take our identification"))
+
+    def timed_out(self) -> None:
+        """The current phase's deadline passed (called by :class:`_Deadlines`)."""
+        if self.phase == _CONNECT:
+            self._end(_ConnectFailed(ConnectTimeout(
+                f"connection to {self.where} timed out (packets dropped by a firewall, or a wrong address)")))
+        elif self.phase == _BANNER:
+            if not self.sent_ident:
+                return  # the caller is still obtaining our identification; its own wait bounds that
+            self._fail(banner_timeout(self.banner_scan.pre, self.timeout))
+        elif self.phase == _KEXINIT:
+            self._fail(KexinitTimeout(f"no KEXINIT from the server within {self.timeout:g} s of its identification"))
+
+    # ---- endings ---------------------------------------------------------------
+
+    def _lost(self, exc: OSError) -> None:
+        if self.phase == _DONE:
             return
         if isinstance(exc, ConnectionResetError):
             stage = "before it sent an identification string" if self.banner is None else "during key exchange"
             self._fail(ConnectionReset(f"connection reset by {self.where} {stage}"))
-        elif isinstance(exc, OSError) and self.banner is not None:
+        elif self.banner is not None:
             self._fail(ClosedAfterBanner(f"connection closed by {self.where}"))
-        elif exc is None:
-            self._fail(self.banner_scan.eof() if self.banner is None else PacketScan.eof())
         else:
-            self._fail(ProbeError(f"{self.where}: {getattr(exc, 'strerror', None) or exc}"))
+            self._fail(ProbeError(f"{self.where}: {exc.strerror or exc}"))
+
+    def _fail(self, error: ProbeError) -> None:
+        if self.banner is not None:
+            error = error.with_banner(self.banner)
+        self._end(error)
+
+    def _end(self, error: Exception | None) -> None:
+        if self.phase == _DONE:
+            return
+        self.phase = _DONE
+        self._deadlines.discard(self)
+        if self._writer:
+            self._writer = False
+            self.loop.remove_writer(self.fd)
+        self.loop.remove_reader(self.fd)
+        self.sock.close()
+        if error is not None:
+            self._set_error(error)
+
+    def _set_error(self, error: Exception) -> None:
+        target = self.connected if self.connected is not None and not self.connected.done() else self.done
+        if not target.done():
+            target.set_exception(error)
 
     def abort(self) -> None:
         """Drop the connection (the caller gave up: a cancel or an outer deadline)."""
-        if self._timer is not None:
-            self._timer.cancel()
-        if self.transport is not None:
-            self.transport.abort()
-
-
-def _factory(proto: _ProbeProtocol) -> Callable[[], _ProbeProtocol]:
-    return lambda: proto
+        self._end(None)
+        for fut in (self.connected, self.done):
+            if fut is not None and fut.done() and not fut.cancelled():
+                fut.exception()  # retrieved: nobody will await it now
 
 
 async def probe(
@@ -266,34 +399,19 @@ async def probe(
     family = ip_family(target.host)
     addresses = [(family, target.host)] if family is not None else await _resolve(target, timeout)
     last: ProbeError = ResolveError(f"no address for {target.host}")
-    for _family, addr in addresses:
-        where = f"{addr} port {target.port}"
-        proto = _ProbeProtocol(loop, timeout, where, started, timings)
+    for fam, addr in addresses:
+        conn = _SocketProbe(loop, fam, addr, target.port, timeout, started, timings,
+                            ident if isinstance(ident, str) else None)
         try:
-            async with asyncio.timeout(timeout):
-                await loop.create_connection(_factory(proto), addr, target.port)
-        except TimeoutError:
-            last = ConnectTimeout(f"connection to {where} timed out (packets dropped by a firewall, or a wrong address)")
+            if conn.connected is not None:
+                await conn.connected
+                assert not isinstance(ident, str)
+                conn.start(await ident)
+            banner, proposal = await conn.done
+        except _ConnectFailed as exc:
+            last = exc.error
             continue
-        except OSError as exc:
-            last = connect_error(exc, where)
-            continue
-        break
-    else:
-        raise last
-    timings["connect"] = time.perf_counter() - started
-    try:
-        if not isinstance(ident, str):
-            ident = await ident
-        proto.start(ident)
-        banner, proposal = await proto.done
-        # The socket closed before the next connection to this server starts (a server counts
-        # connections until they close: MaxStartups), as the stream probe's wait_closed did.
-        if not proto.closed.done():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(1.0):
-                    await proto.closed
-    finally:
-        if not proto.done.done():
-            proto.abort()
-    return ProbeResult(target=target, address=addr, banner=banner, proposal=proposal, timings=timings)
+        finally:
+            conn.abort()
+        return ProbeResult(target=target, address=addr, banner=banner, proposal=proposal, timings=timings)
+    raise last

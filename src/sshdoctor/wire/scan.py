@@ -46,6 +46,19 @@ class BannerScan:
         self._done = False
 
     def feed(self, data: bytes) -> Banner | None:
+        while not self._line and not self._cr:
+            # The usual case: whole lines at the start of the data, checked by bytes methods.
+            end = data.find(b"\n")
+            if end <= 0:
+                break
+            line = data[:end - 1] if data[end - 1] == 0x0D else data[:end]
+            if b"\r" in line or b"\0" in line or len(line) > MAX_LINE:
+                break  # the byte-by-byte reading below says what is wrong
+            banner = self._end_of_line(line)
+            data = data[end + 1:]
+            if banner is not None:
+                self.rest = data
+                return banner
         for i, c in enumerate(data):
             if c == 0x0D:
                 self._cr = True
@@ -143,4 +156,4 @@ class KexinitScan:
             raise Disconnected(f"server disconnected (reason {code}): {text}")
         if msg != packet.MSG_KEXINIT:
             raise ProtocolError(f"expected KEXINIT, got message type {msg}")
-        return kexinit.decode(payload)
+        return kexinit.decode_shared(payload)
