@@ -194,6 +194,7 @@ class History:
         self._pending = 0
         self._last_commit = time.monotonic()
         self._offers: dict[str, int] = {}
+        self._offer_ids: dict[Proposal, int] = {}
 
     def __enter__(self) -> History:
         return self
@@ -219,6 +220,16 @@ class History:
         self.db.commit()
 
     def _offer_id(self, offer: Proposal) -> int:
+        # A fleet repeats a few offers: each is encoded and hashed once per scan, not once per host.
+        known = self._offer_ids.get(offer)
+        if known is not None:
+            return known
+        if len(self._offer_ids) > 10_000:
+            self._offer_ids.clear()
+        found = self._offer_ids[offer] = self._stored_offer_id(offer)
+        return found
+
+    def _stored_offer_id(self, offer: Proposal) -> int:
         text = json.dumps(offer.offer_dict(), separators=(",", ":"))
         digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
         found = self._offers.get(digest)

@@ -23,7 +23,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -45,7 +45,7 @@ from sshdoctor.local.errors import LocalError
 from sshdoctor.model import Banner, HostReport, Outcome, Proposal, Target
 from sshdoctor.negotiate import negotiate
 from sshdoctor.wire.address import ip_family
-from sshdoctor.wire.errors import ConnectTimeout, ProbeError, ResolveError
+from sshdoctor.wire.errors import ProbeError, ResolveError
 from sshdoctor.wire.probe import probe
 
 # Failures worth one more try: the server or the path was busy, not absent.
@@ -174,6 +174,7 @@ class Scanner:
         self._thread_stop = threading.Event()
         self._plans: dict[tuple[Any, ...], FixNeeded] = {}
         self._outcomes: dict[tuple[Proposal, Proposal, str], Outcome] = {}
+        self._softwares: dict[str, dict[str, object]] = {}
         self.in_flight = 0
         self._ready = 0  # results in the output queue, not yet taken
 
@@ -296,7 +297,10 @@ class Scanner:
             result = await self._exact(item)
         else:
             result = await self._probed(item)
-        return replace(result, elapsed=time.perf_counter() - started)
+        # The result was built just now and is not yet shared: its frozen field is set in place,
+        # as a dataclass's own __init__ does (a copy per host costs a scan more).
+        object.__setattr__(result, "elapsed", time.perf_counter() - started)
+        return result
 
     async def _resolve(self, spec: TargetSpec) -> Resolved:
         fast = self.client.resolve_fast(spec)
@@ -353,13 +357,10 @@ class Scanner:
         return await self._analysed(spec, resolved, address, banner, offer, timings, attempts, "probe")
 
     async def _probe_once(self, address: str, port: int) -> tuple[str, Any, Proposal, dict[str, float]]:
-        ident = self.client.ident
-        deadline = self.options.timeout * 3 + 1
+        # No outer deadline: each of the probe's phases (connect, identification, KEXINIT) is bounded
+        # by the timeout, and the identification presented is already known.
         try:
-            async with asyncio.timeout(deadline):
-                found = await probe(Target(address, port), timeout=self.options.timeout, ident=ident)
-        except TimeoutError:
-            raise ConnectTimeout(f"no answer from {address} port {port} within {deadline:g} s") from None
+            found = await probe(Target(address, port), timeout=self.options.timeout, ident=self.client.ident)
         except OSError as exc:
             raise ProbeError(f"{address} port {port}: {exc.strerror or exc}") from None
         return found.address, found.banner, found.proposal, found.timings
@@ -379,7 +380,7 @@ class Scanner:
             target=resolved.target,
             address=address,
             banner=banner,
-            software=identify(banner).as_dict() if banner is not None else None,
+            software=self._software(banner) if banner is not None else None,
             offer=offer,
             client_proposal=proposal,
             client_ident=self.client.ident if proposal is not None else None,
@@ -400,6 +401,15 @@ class Scanner:
             attempts=attempts,
             source=source,
         )
+
+    def _software(self, banner: Banner) -> dict[str, object]:
+        # One dict per banner, so the JSON lines encode it once (by identity); nothing changes it.
+        found = self._softwares.get(banner.raw)
+        if found is None:
+            if len(self._softwares) > 4096:
+                self._softwares.clear()
+            found = self._softwares[banner.raw] = identify(banner).as_dict()
+        return found
 
     def _negotiate(self, proposal: Proposal, offer: Proposal, label: str) -> Outcome:
         # A fleet repeats a few offers many times: negotiate each pairing once.

@@ -49,7 +49,7 @@ class HostReport:
             ("offer", offer, offer.offer_dict if offer is not None else _none),
             ("negotiation", outcome, (lambda: _negotiation(outcome)) if outcome is not None else _none),
             ("address", None, lambda: self.address),
-            ("software", None, lambda: self.software),
+            ("software", self.software, lambda: self.software),
         ]
         if proposal is not None:
             parts.append(("client_offer", proposal, proposal.offer_dict))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,6 +51,8 @@ def _scalar(value: object) -> str:
         return "true" if value else "false"
     if kind is int:
         return int.__repr__(value)
+    if kind is float and math.isfinite(value):  # type: ignore[arg-type]
+        return float.__repr__(value)
     return json.dumps(value, ensure_ascii=True, separators=_SEPARATORS)
 
 
