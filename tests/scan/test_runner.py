@@ -146,3 +146,33 @@ def test_results_stream_before_the_scan_ends(run_cli: Callable[..., subprocess.C
         proc.communicate(timeout=30)
         total = time.perf_counter() - started
     assert first_at < total - 1.0, (first_at, total)
+
+
+def test_first_capture_takes_the_waiting_ssh_and_predicts_alike() -> None:
+    """The ssh started for the identification string answers the first banner; its KEXINIT is
+    the one a fresh ssh sends to that banner, and nothing is left running after the scan."""
+    from sshdoctor.local.capture import capture_proposal
+
+    banners = ["SSH-2.0-OpenSSH_5.3", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", "SSH-2.0-dropbear_2022.83"]
+
+    async def scan_side() -> tuple[list[object], bool]:
+        client = ClientSide(ClientSpec(config_file="/dev/null"))
+        try:
+            await client.prepare()
+            kept = client._spare is not None
+            resolved = client.resolve(TargetSpec("127.0.0.1", 2222))
+            got = [await client.proposal(resolved, banner) for banner in banners]
+            return got, kept and client._spare is None
+        finally:
+            await client.close()
+
+    async def fresh() -> list[object]:
+        return [(await capture_proposal("127.0.0.1", banner, config_file="/dev/null", port=2222,
+                                        options=["UserKnownHostsFile=/dev/null", "GlobalKnownHostsFile=/dev/null"]))[1]
+                for banner in banners]
+
+    got, taken = asyncio.run(scan_side())
+    assert taken, "the first capture did not take the waiting ssh"
+    assert got == asyncio.run(fresh())
+    left = subprocess.run(["pgrep", "-f", "sshdoctor-scan-a.invalid"], capture_output=True, text=True)
+    assert left.stdout == ""

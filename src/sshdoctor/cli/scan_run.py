@@ -160,7 +160,15 @@ class _Sinks:
 
 async def _scan(request: ScanRequest, items: Iterable[TargetSpec | Observed]) -> tuple[Scanner, _Sinks, str]:
     client = ClientSide(ClientSpec(config_file=request.config_file, options=request.ssh_options), exact=request.exact)
-    await client.prepare()
+    try:
+        await client.prepare()
+        return await _scan_with(request, items, client)
+    finally:
+        await client.close()
+
+
+async def _scan_with(request: ScanRequest, items: Iterable[TargetSpec | Observed],
+                     client: ClientSide) -> tuple[Scanner, _Sinks, str]:
     label = client.label_text() if client.available else f"no local ssh ({client.note})"
     profiles = resolve_profiles(request.profiles)
     options = RunOptions(concurrency=request.concurrency, per_server=request.per_server, timeout=request.timeout,

@@ -192,6 +192,7 @@ class ClientSide:
         self._models: dict[tuple[str, ...], tuple[dict[Category, tuple[str, ...]], dict[Category, tuple[str, ...]]]] = {}
         self._label = "local ssh"
         self._known: dict[tuple[str, ...], tuple[float, KnownHosts]] = {}
+        self._spare: ClientCapture | None = None
 
     # ---- set-up --------------------------------------------------------
 
@@ -229,21 +230,45 @@ class ClientSide:
 
     async def prepare(self) -> None:
         """:meth:`start` and :meth:`fetch_ident`, side by side."""
-        await asyncio.gather(asyncio.to_thread(self.start), self.fetch_ident())
+        fetching = asyncio.ensure_future(self.fetch_ident(keep=True))
+        try:
+            await asyncio.to_thread(self.start)
+        finally:
+            await fetching  # settled either way, so no ssh is left behind a failed start
         if not self.available:
             self.ident = DEFAULT_IDENT
+        if self.default is None or self.exact:
+            await self.close()
 
-    async def fetch_ident(self) -> str:
-        """The local ssh's identification string, presented to every server probed."""
+    async def fetch_ident(self, *, keep: bool = False) -> str:
+        """The local ssh's identification string, presented to every server probed.
+
+        With ``keep``, that ssh is kept waiting for a server's identification: it is the
+        default context's (known_hosts off, as baselines are captured), so the first baseline
+        capture takes it instead of starting another ssh (:meth:`close` ends it if unused).
+        """
         cap = ClientCapture(SENTINELS[0], config_file=self.client.config_file,
                             options=[*_NO_KNOWN_HOSTS, *self.client.options], timeout=10.0)
         try:
             self.ident = await cap.start()
         except LocalError:
-            pass  # start() tells why ssh is unusable; probes then present a generic ident
-        finally:
+            await cap.close()  # start() tells why ssh is unusable; probes then present a generic ident
+            return self.ident
+        except BaseException:
+            await cap.close()
+            raise
+        if keep:
+            self._spare = cap
+        else:
             await cap.close()
         return self.ident
+
+    async def close(self) -> None:
+        """End the ssh kept by :meth:`fetch_ident`, if no capture took it."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            with contextlib.suppress(Exception):
+                await spare.close()
 
     def _context(self, eff: Effective, raw_hostkeys: str | None) -> Context:
         order = raw_hostkeys is None or raw_hostkeys[:1] in ("+", "-")
@@ -335,6 +360,16 @@ class ClientSide:
 
     async def _capture(self, resolved: Resolved, ident: str, *, known_hosts: bool) -> Proposal:
         self.captures += 1
+        spare = self._spare
+        if spare is not None and not known_hosts and resolved.context is self.default:
+            self._spare = None
+            try:
+                return await spare.proposal(ident)
+            except LocalError:
+                pass  # it may have stopped waiting (a ConnectTimeout of the user's): a fresh ssh below
+            finally:
+                with contextlib.suppress(Exception):
+                    await spare.close()
         options = list(self.client.options) if known_hosts else [*_NO_KNOWN_HOSTS, *self.client.options]
         cap = ClientCapture(resolved.host_arg, port=resolved.explicit_port, config_file=self.client.config_file,
                             options=options, timeout=10.0)
