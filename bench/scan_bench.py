@@ -90,6 +90,7 @@ class Runs:
     cpu: list[float] = field(default_factory=list)
     rss_kb: int = 0
     seen: list[int] = field(default_factory=list)
+    busy: list[float] = field(default_factory=list)  # the whole machine's CPU during each run
 
     @property
     def wall_median(self) -> float:
@@ -100,12 +101,20 @@ class Runs:
         return statistics.median(self.cpu)
 
 
-def measured(cmd: list[str]) -> tuple[float, float, int, bytes]:
-    """(wall s, CPU s of the command and its children, peak RSS kB, stdout)."""
+def _busy_seconds() -> float:
+    """CPU time the whole machine has spent busy (every process, kernel included)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(cmd: list[str]) -> tuple[float, float, int, bytes, float]:
+    """(wall s, CPU s of the command and its children, peak RSS kB, stdout, machine-wide busy CPU s)."""
+    before = _busy_seconds()
     proc = subprocess.run([sys.executable, "-c", _RUSAGE, *cmd], capture_output=True, check=False)
+    busy = _busy_seconds() - before
     line = [ln for ln in proc.stderr.decode().splitlines() if ln.startswith("RUSAGE ")][-1]
     _tag, _code, wall, cpu, rss = line.split()
-    return float(wall), float(cpu), int(rss), proc.stdout
+    return float(wall), float(cpu), int(rss), proc.stdout, busy
 
 
 @contextlib.contextmanager
@@ -155,7 +164,8 @@ def compare(targets: list[str], runs: int, workdir: Path) -> int:
     measured([*SSHDOCTOR, "scan", targets[0], "--no-history"])  # warm caches (ssh -Q, catalog)
     for _ in range(runs):
         for result, cmd in tools:  # interleaved, so background load hits every tool alike
-            wall, cpu, rss, out = measured(cmd)
+            wall, cpu, rss, out, busy = measured(cmd)
+            result.busy.append(busy)
             result.wall.append(wall)
             result.cpu.append(cpu)
             result.rss_kb = max(result.rss_kb, rss)
@@ -180,6 +190,16 @@ def compare(targets: list[str], runs: int, workdir: Path) -> int:
             verdict += f", CPU per host {'met' if cpu_ok else 'MISSED'} (target: no more than nmap's)"
         verdicts.append(verdict)
     print(f"load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs); " + "; ".join(verdicts))
+    # Each connection costs the servers CPU too (sshd re-executes itself for every one), and they
+    # share this machine's CPUs with the scanner: no tool can finish before its own CPU and the
+    # servers' CPU for its connections are spent, spread over every CPU.
+    cpus = os.cpu_count() or 1
+    print("servers' CPU (machine-wide busy CPU during the run minus the tool's own) and the wall-time floor it sets:")
+    for result, _cmd in tools:
+        busy = statistics.median(result.busy)
+        servers = max(0.0, busy - result.cpu_median)
+        print(f"  {result.name:<24} servers {servers:5.2f} s  machine {busy:5.2f} s  floor {busy / cpus:5.2f} s "
+              f"(wall {result.wall_median:.2f} s)")
     return 0
 
 

@@ -67,3 +67,17 @@ def test_contract_shape() -> None:
     doc = negotiate(CLIENT, CLIENT, client_label="x").as_dict()
     assert set(doc) == {"client", "ok", "chosen", "first_failure", "failures"}
     assert set(doc["chosen"]) == {s.value for s in Slot}  # type: ignore[arg-type]
+
+
+def test_one_implementations_profiles_are_the_catalogs() -> None:
+    """Reading only an implementation's own file gives the very profiles the whole catalog holds."""
+    from sshdoctor.catalog.profiles import all_profiles, implementation_profiles
+
+    everything = all_profiles()
+    implementations = {p.implementation for p in everything.values()}
+    assert len(implementations) > 20
+    for name in implementations:
+        mine = implementation_profiles(name)
+        full = [p for p in everything.values() if p.implementation == name]
+        assert [p.id for p in mine] == [p.id for p in full], name
+        assert all(a is b for a, b in zip(mine, full, strict=True)), name

@@ -11,7 +11,7 @@ from sshdoctor.audit.policy import Policy, PolicyResult, evaluate
 from sshdoctor.audit.terrapin import TerrapinStatus, assess, terrapin_findings
 from sshdoctor.audit.verdicts import algorithm_findings, offered
 from sshdoctor.catalog import algorithm
-from sshdoctor.catalog.profiles import all_profiles, profile_for_software
+from sshdoctor.catalog.profiles import implementation_profiles, profile_for_software
 from sshdoctor.catalog.software import Software, identify
 from sshdoctor.model import Banner, Category, Finding, Proposal, Target
 from sshdoctor.wire.hostkeys import HostKey
@@ -91,8 +91,7 @@ def version_hints(software: Software) -> list[str]:
     prof = profile_for_software(software.product, software.version)
     if prof is None:
         return []
-    newest = max((p for p in all_profiles().values() if p.implementation == prof.implementation),
-                 key=lambda p: p.version_key())
+    newest = max(implementation_profiles(prof.implementation), key=lambda p: p.version_key())
     if newest.version_key() <= prof.version_key():
         return []
     return [

@@ -259,6 +259,39 @@ def _load() -> tuple[dict[str, Profile], dict[str, dict[str, str]]]:
 
 
 @cache
+def _profile_file(stem: str) -> tuple[dict[str, Any], dict[str, Profile]]:
+    """One data file (``profiles/<stem>.toml``): its contents, and the release profiles it
+    defines (none for a distribution's file, which builds on other files' profiles)."""
+    data = load(f"profiles/{stem}.toml")
+    if "distribution" in data:
+        return data, {}
+    impl = data["implementation"]
+    profiles: dict[str, Profile] = {}
+    for rel in _resolve(data.get("release", [])):
+        pid = f"{impl['id']}-{rel['version']}"
+        supported = _side(rel.get("supported")) or Side(lists={})
+        profiles[pid] = Profile(
+            id=pid,
+            implementation=impl["id"],
+            name=impl.get("name", impl["id"]),
+            kind=impl.get("kind", "software"),
+            version=rel["version"],
+            client=_side(rel.get("client")),
+            server=_side(rel.get("server")),
+            supported=supported,
+            sources=tuple(rel.get("sources", ())),
+            notes=tuple(rel.get("notes", ())),
+            date=rel.get("date"),
+            banner_patterns=tuple(impl.get("banner_patterns", ())),
+            check_order=tuple(impl.get("check_order", ())),
+            settings={k: dict(v) for k, v in impl.get("settings", {}).items()},
+            flags=tuple(rel.get("flags", ())),
+            batch_refuses={Category(k): tuple(v) for k, v in rel.get("batch_refuses", {}).items()},
+        )
+    return data, profiles
+
+
+@cache
 def _load_all() -> tuple[dict[str, Profile], dict[str, Profile], dict[str, dict[str, str]], dict[str, str]]:
     """Upstream profiles, distribution profiles, every source, distribution aliases."""
     folder = DATA / "profiles"
@@ -268,35 +301,30 @@ def _load_all() -> tuple[dict[str, Profile], dict[str, Profile], dict[str, dict[
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue
-        data = load(f"profiles/{entry.name}")
+        data, built = _profile_file(entry.name[: -len(".toml")])
         sources.update(data.get("sources", {}))
         if "distribution" in data:
             distro_files.append(data)
             continue
-        impl = data["implementation"]
-        for rel in _resolve(data.get("release", [])):
-            pid = f"{impl['id']}-{rel['version']}"
-            supported = _side(rel.get("supported")) or Side(lists={})
-            profiles[pid] = Profile(
-                id=pid,
-                implementation=impl["id"],
-                name=impl.get("name", impl["id"]),
-                kind=impl.get("kind", "software"),
-                version=rel["version"],
-                client=_side(rel.get("client")),
-                server=_side(rel.get("server")),
-                supported=supported,
-                sources=tuple(rel.get("sources", ())),
-                notes=tuple(rel.get("notes", ())),
-                date=rel.get("date"),
-                banner_patterns=tuple(impl.get("banner_patterns", ())),
-                check_order=tuple(impl.get("check_order", ())),
-                settings={k: dict(v) for k, v in impl.get("settings", {}).items()},
-                flags=tuple(rel.get("flags", ())),
-                batch_refuses={Category(k): tuple(v) for k, v in rel.get("batch_refuses", {}).items()},
-            )
+        for pid in built:
+            if pid in profiles:
+                raise ValueError(f"profile id {pid} is defined twice")
+        profiles.update(built)
     distros, aliases = _resolve_distributions(distro_files, profiles)
     return profiles, distros, sources, aliases
+
+
+def implementation_profiles(product: str) -> list[Profile]:
+    """Every release profile of one implementation.
+
+    Each implementation's releases are in a file named after it, so only that file is read
+    (a scan's audit of one banner needs no other); anything else falls back to the whole catalog.
+    """
+    if (DATA / "profiles" / f"{product}.toml").is_file():
+        _data, built = _profile_file(product)
+        if built and all(p.implementation == product for p in built.values()):
+            return list(built.values())
+    return [p for p in all_profiles().values() if p.implementation == product]
 
 
 def all_profiles() -> dict[str, Profile]:
@@ -348,7 +376,7 @@ def profile_for_software(product: str, version: str | None) -> Profile | None:
         return None
     want = tuple(int(x) for x in re.findall(r"\d+", version.split("p")[0]))
     # A variant release (``2.28.8-mlkem``, ``0.10.6-debian12``) is a build of its own, never the nearest release.
-    candidates = [p for p in all_profiles().values() if p.implementation == product and "-" not in p.version]
+    candidates = [p for p in implementation_profiles(product) if "-" not in p.version]
     at_or_below = [p for p in candidates if p.version_key() <= want]
     if not at_or_below:
         return None

@@ -12,7 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import tempfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tempfile
 
 DEFAULT_MEMORY_LIMIT = 100_000
 
@@ -49,6 +52,8 @@ class Deduper:
         return False
 
     def _spill(self) -> None:
+        import tempfile  # only once a list is long enough to spill to disk
+
         self._dir = tempfile.TemporaryDirectory(prefix="sshdoctor-seen-")
         db = sqlite3.connect(os.path.join(self._dir.name, "seen.sqlite"), isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=OFF")

@@ -229,20 +229,21 @@ class Scanner:
     async def _feed(self, items: Iterator[TargetSpec | Observed], work: asyncio.Queue[Any]) -> None:
         """Pull targets through a daemon thread (reading may block: stdin, a slow disk)."""
         loop = asyncio.get_running_loop()
-        batches: asyncio.Queue[Any] = asyncio.Queue(maxsize=4)
+        batches: asyncio.Queue[Any] = asyncio.Queue()
+        # At most four batches on their way: the thread waits for a slot, the loop frees one per
+        # batch taken. A plain callback hands each over (a coroutine scheduled from the thread would
+        # be left never awaited when the scan ends first).
+        slots = threading.Semaphore(4)
 
         def pump() -> None:
             def put(value: Any) -> bool:
-                fut = asyncio.run_coroutine_threadsafe(batches.put(value), loop)
                 while not self._thread_stop.is_set():
-                    try:
-                        fut.result(timeout=0.2)
+                    if slots.acquire(timeout=0.2):
+                        try:
+                            loop.call_soon_threadsafe(batches.put_nowait, value)
+                        except RuntimeError:  # the loop closed: the scan is over
+                            return False
                         return True
-                    except TimeoutError:
-                        continue
-                    except Exception:
-                        return False
-                fut.cancel()
                 return False
 
             try:
@@ -259,6 +260,7 @@ class Scanner:
         threading.Thread(target=pump, name="sshdoctor-targets", daemon=True).start()
         while True:
             batch = await batches.get()
+            slots.release()
             if batch is None:
                 break
             if isinstance(batch, Exception):
