@@ -190,6 +190,21 @@ def compare(targets: list[str], runs: int, workdir: Path) -> int:
             verdict += f", CPU per host {'met' if cpu_ok else 'MISSED'} (target: no more than nmap's)"
         verdicts.append(verdict)
     print(f"load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs); " + "; ".join(verdicts))
+    # What start-up costs each tool (one target), and so each further host's CPU.
+    one_file = workdir / "one.txt"
+    one_file.write_text(targets[0] + "\n")
+    singles: list[list[float]] = [[] for _ in tools]
+    for _ in range(runs):
+        for i, (result, cmd) in enumerate(tools):
+            single = [part if part != str(target_file) else str(one_file) for part in cmd]
+            if result.name.startswith("nmap"):
+                single[single.index("-p") + 1] = targets[0].rsplit(":", 1)[1]
+            singles[i].append(measured(single)[1])
+    print("CPU for one target (start-up) and for each further host:")
+    for i, (result, _cmd) in enumerate(tools):
+        fixed = statistics.median(singles[i])
+        print(f"  {result.name:<24} one target {fixed:5.2f} s  each further host "
+              f"{max(0.0, result.cpu_median - fixed) / max(1, n - 1) * 1000:5.2f} ms")
     # Each connection costs the servers CPU too (sshd re-executes itself for every one), and they
     # share this machine's CPUs with the scanner: no tool can finish before its own CPU and the
     # servers' CPU for its connections are spent, spread over every CPU.
