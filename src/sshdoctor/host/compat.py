@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -57,15 +56,6 @@ class Endpoint:
     banner: Banner | None = None
     target: Target | None = None
     notes: tuple[str, ...] = ()
-
-
-def _versioned(spec: str) -> tuple[str, str] | None:
-    m = re.match(r"^(.+?)[-_ ](\d[\w.]*)$", spec.strip().lower())
-    return (m[1], m[2]) if m else None
-
-
-def _padded(version: tuple[int, ...]) -> tuple[int, ...]:
-    return version + (0,) * (4 - len(version)) if len(version) < 4 else version
 
 
 def find_profile(spec: str) -> tuple[Profile, str | None] | None:
