@@ -261,6 +261,28 @@ def paramiko_scenarios() -> dict[str, Callable[[], None]]:
                        "cause": "group exchange advertised without moduli"}])
     out["paramiko-4.0.0-server-gex-without-moduli"] = gex_without_moduli
 
+    def small_gex(verbose: bool) -> Callable[[], None]:
+        def go() -> None:
+            kex = "diffie-hellman-group-exchange-sha256,diffie-hellman-group-exchange-sha1"
+            flags = ["-v"] if verbose else []
+            with harness_server([python("paramiko-4.0.0"), str(HERE / "paramiko_small_gex_server.py"), kex]) as (port, _log):
+                argv = ["ssh", *flags, "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
+                        "-o", "StrictHostKeyChecking=no", "-p", str(port), "127.0.0.1", "true"]
+                proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
+            version = subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip()
+            found: dict[str, Any] = {"kind": "dh-gex-group-too-small", "category": "kex", "reported_by": "openssh-client",
+                                     "host": "127.0.0.1", "port": port}
+            if verbose:
+                found["algorithm"] = "diffie-hellman-group-exchange-sha256"
+            write("openssh", "dh-gex-group-too-small" + ("-verbose" if verbose else ""), command=" ".join(argv),
+                  program=version, text=proc.stderr,
+                  note="paramiko 4.0.0 (interop/python/paramiko_small_gex_server.py) sends a 1024-bit group-exchange prime",
+                  expect=[found])
+        return go
+
+    out["openssh-small-gex"] = small_gex(False)
+    out["openssh-small-gex-verbose"] = small_gex(True)
+
     def guessed_kex() -> None:
         with harness_server([python("paramiko-5.1.0"), str(HERE / "paramiko_server.py")]) as (port, log):
             dbclient(port)

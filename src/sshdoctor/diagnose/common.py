@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sshdoctor.catalog import Rating, algorithm, is_pseudo
 from sshdoctor.diagnose.text import BREAK, HIDDEN, Lazy, fragments, whole_names
@@ -199,3 +199,28 @@ def simple(kind: str, explanation: str, *, reported_by: str, host: str | None = 
     return Finding(kind=kind, explanation=explanation, category=category, severity=severity, host=host, port=port,
                    reported_by=reported_by, evidence=evidence, algorithm=algorithm_name, their_offer=their_offer,
                    extra=dict(extra or {}))
+
+
+# What refuses a group-exchange prime below 2048 bits, and where that minimum is written.
+GEX_MINIMUM = {
+    "openssh-client": ("OpenSSH's ssh (7.2 and later)", "DH_GRP_MIN 2048 in dh.h, raised from 1024 in OpenSSH 7.2"),
+    "go": ("Go's x/crypto/ssh", "dhGroupExchangeMinimumBits = 2048 in ssh/kex.go"),
+}
+_GEX_CHOSEN = re.compile(r"kex: algorithm: (diffie-hellman-group-exchange-\S+)")
+
+
+def gex_group_too_small(reported_by: str, *, evidence: str, host: str | None, port: int | None,
+                        recent: Sequence[str] = (), bits: int | None = None) -> Finding:
+    """The server's group-exchange prime was smaller than the client takes (after the algorithms were agreed)."""
+    program, where = GEX_MINIMUM[reported_by]
+    algorithm_name = next((m[1] for line in reversed(recent) if (m := _GEX_CHOSEN.search(line))), None)
+    size = f"a {bits}-bit group" if bits else "a group smaller than 2048 bits"
+    text = (f"Both sides agreed on Diffie-Hellman group exchange{f' ({algorithm_name})' if algorithm_name else ''}, "
+            f"and the server then sent {size}. {program} refuses group-exchange primes below 2048 bits "
+            f"({where}), and no setting lowers that. So nothing is missing from either side's algorithm lists: "
+            "the primes the server uses for group exchange are too small (an old moduli file, or an appliance set "
+            "to 1024-bit Diffie-Hellman). The lasting fix is on the server; on the client, avoiding group exchange "
+            "for this host works when the server offers another key exchange.")
+    return Finding(kind="dh-gex-group-too-small", explanation=text, category=Category.KEX, severity="fail",
+                   host=host, port=port, reported_by=reported_by, evidence=evidence, algorithm=algorithm_name,
+                   extra={"bits": bits, "client_minimum_bits": 2048})

@@ -20,7 +20,13 @@ from __future__ import annotations
 
 import re
 
-from sshdoctor.diagnose.common import category_from_words, direction_from_words, negotiation, offer_tuple
+from sshdoctor.diagnose.common import (
+    category_from_words,
+    direction_from_words,
+    gex_group_too_small,
+    negotiation,
+    offer_tuple,
+)
 from sshdoctor.diagnose.registry import Context, register
 from sshdoctor.model import Finding
 
@@ -63,3 +69,11 @@ def _go_old(m: re.Match[str], ctx: Context) -> Finding | None:
     host, port = ctx.peer or (None, None)
     return negotiation(None, None, reported_by="go", side="client" if m["wrapped"] else "server", program=PROGRAM,
                        host=host, port=port, evidence=m.group(0))
+
+
+@register("go-gex-out-of-range", "gex p is out of range",
+          r"ssh: server-generated gex p is out of range \((?P<bits>\d+) bits\)", family="go")
+def _go_gex(m: re.Match[str], ctx: Context) -> Finding | None:
+    host, port = ctx.peer or (None, None)
+    return gex_group_too_small("go", evidence=m.group(0), host=host, port=port, recent=tuple(ctx.recent),
+                               bits=int(m["bits"]))

@@ -12,6 +12,7 @@ import re
 
 from sshdoctor.diagnose.common import (
     category_from_words,
+    gex_group_too_small,
     host_of,
     negotiation,
     offer_fragments,
@@ -271,6 +272,8 @@ def _dispatch(m: re.Match[str], ctx: Context) -> Finding | None:
         ctx.peer = (host, port)
     if "message authentication code incorrect" in reason:
         return simple("corrupted-mac", _CORRUPT, reported_by=FAMILY, host=host, port=port, evidence=m.group(0))
+    if "DH GEX group out of range" in reason:
+        return gex_group_too_small(FAMILY, evidence=m.group(0), host=host, port=port, recent=tuple(ctx.recent))
     if "Connection corrupted" in reason or "packet length" in reason.lower():
         return simple("bad-packet-length", "The encrypted stream could not be decoded: a packet length made no "
                       "sense after decryption (see 'Bad packet length').", reported_by=FAMILY, host=host,
@@ -293,3 +296,20 @@ def _no_mutual(m: re.Match[str], ctx: Context) -> Finding | None:
     host, port = ctx.peer or (None, None)
     return simple("no-mutual-signature-algorithm", text, reported_by=FAMILY, host=host, port=port,
                   evidence=m.group(0), extra={"algorithm_needed": "ssh-rsa"})
+
+
+_DISPATCH_HEAD = re.compile(r"ssh_dispatch_run_fatal: Connection (?:to|from) (?P<host>\S+?)(?: port (?P<port>\d+))?:\s*$")
+
+
+@register("openssh-gex-out-of-range", "DH GEX group out of range",
+          r"^(?!.*ssh_dispatch_run_fatal).*\bDH GEX group out of range", family=FAMILY)
+def _gex_bare(m: re.Match[str], ctx: Context) -> Finding | None:
+    # The message without ssh's "ssh_dispatch_run_fatal: Connection to …" prefix, as people quote it, or
+    # with that prefix wrapped onto the line before.
+    host, port = ctx.peer or (None, None)
+    for line in reversed(ctx.recent):
+        head = _DISPATCH_HEAD.search(line)
+        if head:
+            host, port = host_of(head["host"]), port_of(head["port"])
+            break
+    return gex_group_too_small(FAMILY, evidence=m.group(0).strip(), host=host, port=port, recent=tuple(ctx.recent))

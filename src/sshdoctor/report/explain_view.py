@@ -45,6 +45,7 @@ _HEADLINES = {
     "weak-algorithm-refused": "only a weak algorithm in common, refused in batch mode",
     "host-key-unknown": "host key not known (batch mode)",
     "protocol-error": "protocol error after key exchange",
+    "dh-gex-group-too-small": "the server's Diffie-Hellman group is too small for your client",
     "auth-failed": "authentication failures",
     "wrapped-failure": "the wrapped ssh command failed",
 }
