@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -92,8 +93,9 @@ def test_the_refusal_is_explained_and_the_printed_host_block_gets_through(lab: P
         assert finding["algorithm"] == "diffie-hellman-group-exchange-sha256"
         fixes = doc["fixes"]
         assert isinstance(fixes, list)
-        assert fixes[0]["scope"] == "server" and fixes[0]["actions"][0]["side"] == "server"
-        block = fixes[1]["ssh_config"]
+        # ssh printed it: its own way round first, then the server's primes.
+        assert fixes[1]["scope"] == "server" and fixes[1]["actions"][0]["side"] == "server"
+        block = fixes[0]["ssh_config"]
         assert isinstance(block, str) and block.startswith("Host 127.0.0.1\n")
 
         # The Host block as an 80-column terminal prints it, pasted into a config of its own: key exchange
@@ -111,7 +113,7 @@ def test_the_refusal_is_explained_and_the_printed_host_block_gets_through(lab: P
         assert "Authenticated" in fixed.stderr or "Permission denied" in fixed.stderr or "authentications" in fixed.stderr
 
         # The one-off options of the same fix do the same.
-        options = fixes[1]["ssh_options"]
+        options = fixes[0]["ssh_options"]
         assert isinstance(options, list)
         once = ssh(port, *options)
         assert chosen_kex(once.stderr) == "diffie-hellman-group14-sha256"
@@ -124,3 +126,46 @@ def test_group_exchange_only_server_is_beyond_the_client_fix(lab: Path) -> None:
         # As the fix's note says: without group exchange there is nothing left in common.
         after = ssh(port, "-o", f"KexAlgorithms=-{GEX}")
         assert after.returncode == 255 and "no matching key exchange method found" in after.stderr
+
+
+def _check(port: int, home: Path) -> tuple[int, dict[str, object]]:
+    # A HOME of its own: the user's known_hosts and config stay out of it, as in the other lab tests.
+    env = {**os.environ, "HOME": str(home)}
+    out = subprocess.run([sys.executable, "-m", "sshdoctor", "check", "127.0.0.1", "-p", str(port), "--json"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    return out.returncode, json.loads(out.stdout)
+
+
+def _negotiation(doc: dict[str, object]) -> dict[str, object]:
+    stages = doc["stages"]
+    assert isinstance(stages, list)
+    found: dict[str, object] = next(s for s in stages if s["name"] == "negotiation")
+    return found
+
+
+def test_check_names_the_small_group_and_its_confirm_command_runs_as_printed(lab: Path, tmp_path: Path) -> None:
+    with server(lab, f"{GEX},diffie-hellman-group14-sha256") as port:
+        code, doc = _check(port, tmp_path)
+        assert code != 0 and doc["ok"] is False
+        stage = _negotiation(doc)
+        assert stage["status"] == "failed" and "DH GEX group out of range" in str(stage["summary"])
+        causes = stage["causes"]
+        assert isinstance(causes, list)
+        assert causes[0]["cause"].startswith("on the server: its group exchange uses primes below 2048 bits")
+        assert "would use diffie-hellman-group14-sha256 (predicted, not run)" in causes[1]["cause"]
+        argv = causes[1]["confirm_action"]["argv"]
+        # The command as printed (the user's ssh with -v, BatchMode and true): key exchange completes with group14.
+        ran = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30,
+                             env={**os.environ, "HOME": str(tmp_path)})
+        assert chosen_kex(ran.stderr) == "diffie-hellman-group14-sha256", ran.stderr
+        assert "DH GEX group out of range" not in ran.stderr
+
+
+def test_check_says_only_the_server_can_fix_a_group_exchange_only_server(lab: Path, tmp_path: Path) -> None:
+    with server(lab, GEX) as port:
+        code, doc = _check(port, tmp_path)
+    assert code != 0
+    causes = _negotiation(doc)["causes"]
+    assert isinstance(causes, list)
+    assert [c["cause"] for c in causes][1] == ("the server offers no other key exchange your ssh has: only the server "
+                                               "can fix this")

@@ -320,6 +320,9 @@ def _ident_and_negotiation(check: Checkup, fix: FixReport) -> None:
         return
     if not plan.needed:
         run = fix.run
+        if run is not None and not run.kex_done and "DH GEX group out of range" in (run.last_error or ""):
+            _small_group(check, nego, fix, run.last_error or "")
+            return
         if run is not None and not run.kex_done:
             # The prediction agrees, but the real ssh did not get through key exchange: something the offer does
             # not show (a proxy that rewrites the identification string breaks the signature over it).
@@ -355,6 +358,38 @@ def _ident_and_negotiation(check: Checkup, fix: FixReport) -> None:
     for action in fix.server_side:
         title = action.title if action.title.startswith("on the server") else "on the server: " + action.title
         nego.causes.append(Cause(title, action if action.copyable else None))
+
+
+_GEX = ("diffie-hellman-group-exchange-sha256", "diffie-hellman-group-exchange-sha1")
+
+
+def _small_group(check: Checkup, nego: Stage, fix: FixReport, error: str) -> None:
+    """The algorithms agree, but the server's group-exchange prime is below the 2048 bits ssh takes
+    (OpenSSH 7.2 and later): the server's primes are the fix; without group exchange ssh may use another method."""
+    from sshdoctor.model import Slot
+    from sshdoctor.negotiate import negotiate
+
+    report = fix.report
+    plan = fix.plan
+    chosen = plan.before.chosen.get(Slot.KEX) if plan is not None else None
+    nego.status = "failed"
+    nego.summary = (f"your ssh and the server agree on {chosen or 'group exchange'}, but the server's prime is below the "
+                    f"2048 bits your ssh accepts: {error}")
+    nego.causes = [Cause("on the server: its group exchange uses primes below 2048 bits, which OpenSSH 7.2 and later "
+                         "refuse; give it primes of 2048 bits or more (OpenSSH servers: the moduli file)")]
+    proposal, offer = report.client_proposal, report.offer
+    if proposal is None or offer is None or check.invocation is None:
+        return
+    without = proposal.with_slot(Slot.KEX, [k for k in proposal.kex if k not in _GEX])
+    other = negotiate(without, offer)
+    option = "KexAlgorithms=-" + ",".join(_GEX)
+    if other.ok:
+        alt = other.chosen.get(Slot.KEX)
+        argv = check.invocation.with_options([option]).ssh_check_argv()
+        nego.causes.append(Cause(f"for this host, ssh without group exchange would use {alt} (predicted, not run)",
+                                 here(shlex.join(argv), "see that it gets through")))
+    else:
+        nego.causes.append(Cause("the server offers no other key exchange your ssh has: only the server can fix this"))
 
 
 def _verbose(check: Checkup) -> Action:

@@ -238,8 +238,9 @@ _GEX = ("diffie-hellman-group-exchange-sha256", "diffie-hellman-group-exchange-s
 
 
 def _gex_too_small(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
-    """The server's group-exchange prime is below the client's 2048-bit minimum: its primes first,
-    then, for this host, no group exchange (only useful when the server offers another method)."""
+    """The server's group-exchange prime is below the client's 2048-bit minimum. The client printed it, so
+    its own way round comes first (no group exchange for that host, which helps only when the server offers
+    another method), then the lasting fix, the server's primes."""
     server = Action.note(
         "on the server: use group-exchange primes of 2048 bits or more",
         "OpenSSH servers take them from their moduli file (ModuliFile, /etc/ssh/moduli by default): keep only the "
@@ -247,26 +248,25 @@ def _gex_too_small(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
         "minimum Diffie-Hellman size. A server that also offers curve25519-sha256 or a fixed group of 2048 bits or "
         "more (diffie-hellman-group14-sha256, diffie-hellman-group16-sha512) is reached without group exchange.",
         side="server")
-    fixes = [ExplainFix(finding=i, rank=1, title=server.title, risk="none: removes a weakness",
-                        fix=Fix(scope="server", changes=()), extra_actions=(server,))]
+    server_fix = ExplainFix(finding=i, rank=2, title=server.title, risk="none: removes a weakness",
+                            fix=Fix(scope="server", changes=()), extra_actions=(server,))
     if f.reported_by == "go":
         client = Action.note(
             "in the Go program: leave group exchange out of ssh.Config's KeyExchanges for this server",
             "x/crypto only uses diffie-hellman-group-exchange-sha256 when KeyExchanges names it; without it the "
             "handshake takes the next method both sides have, if the server offers one.")
-        fixes.append(ExplainFix(finding=i, rank=2, title=client.title, risk="none", fix=Fix(scope="client", changes=()),
-                                extra_actions=(client,)))
-        return fixes
+        return [ExplainFix(finding=i, rank=1, title=client.title, risk="none", fix=Fix(scope="client", changes=()),
+                           extra_actions=(client,)), server_fix]
     host, port, _ = _peer(f)
     change = Change(directive="KexAlgorithms", remove=_GEX)
-    fixes.append(ExplainFix(
-        finding=i, rank=2, title="for this host only: no group exchange (works when the server offers another method)",
+    client_fix = ExplainFix(
+        finding=i, rank=1, title="for this host only: no group exchange (works when the server offers another method)",
         risk="none: the key exchange that follows in your ssh's order is used instead",
         ssh_config=ssh_config_block(host, [change], port=port), ssh_options=tuple(_options([change])),
         fix=Fix(scope="ssh_config-host", changes=(change,), host=host,
                 notes=("If the server offers group exchange only, ssh then reports 'no matching key exchange method' "
-                       "and only the server can be fixed (sshdoctor explain --probe shows its offer).",))))
-    return fixes
+                       "and only the server can be fixed (sshdoctor explain --probe shows its offer).",)))
+    return [client_fix, server_fix]
 
 
 _OTHER = {
