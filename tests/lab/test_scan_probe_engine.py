@@ -120,18 +120,21 @@ def test_kexinit_wait_is_bounded_and_names_the_server() -> None:
     assert "OrderTest_1.0" in info.value.message
 
 
-def test_every_address_is_tried_in_turn() -> None:
-    """``localhost`` may name ::1 first; a server on 127.0.0.1 only is still reached, as ssh does."""
-    infos = {i[4][0] for i in socket.getaddrinfo("localhost", 22, type=socket.SOCK_STREAM)}
-    if "::1" not in infos or "127.0.0.1" not in infos:
-        pytest.skip("localhost does not name both loopback addresses here")
+def test_every_address_is_tried_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name with several addresses: one that refuses, then the server's; the probe goes on, as ssh does."""
+    from sshdoctor.wire import probe as probe_module
+
+    async def two_addresses(target: Target, timeout: float) -> list[tuple[int, str]]:
+        return [(socket.AF_INET, "127.0.0.2"), (socket.AF_INET, "127.0.0.1")]  # nothing listens on .2
+
+    monkeypatch.setattr(probe_module, "_resolve", two_addresses)
 
     def handler(conn: socket.socket) -> None:
         conn.sendall(BANNER + packet.build_packet(kexinit.encode(OFFER)))
         time.sleep(0.3)
 
     with HostileServer(handler) as server:
-        result = asyncio.run(probe(Target("localhost", server.port), timeout=2.0))
+        result = asyncio.run(probe(Target("several.example.invalid", server.port), timeout=2.0))
     assert result.address == "127.0.0.1" and result.proposal == OFFER
 
 
