@@ -122,21 +122,22 @@ for v in "${SSHJ[@]}"; do
   launcher "sshj-$v-client" "$JAVA17" "$(libcp SshjClient "sshj-$v")" SshjClient
 done
 
+# A library of one jar and no dependencies: NAME GROUP:ARTIFACT CLASS VERSION... (compiled against the first).
+single_jar() {
+  local name=$1 coords=$2 class=$3 v
+  shift 3
+  for v in "$@"; do
+    fetch "$name-$v" "$coords:$v"
+  done
+  compile "$class" "$prefix/lib/$name-$1/*"
+  for v in "$@"; do
+    launcher "$name-$v-client" "$JAVA17" "$(libcp "$class" "$name-$v")" "$class"
+  done
+}
+
 # trilead-ssh2: Maven Central has the original com.trilead artifact (Jenkins' fork is only in Jenkins' own repository).
-for v in "${TRILEAD[@]}"; do
-  fetch "trilead-ssh2-$v" "com.trilead:trilead-ssh2:$v"
-done
-compile TrileadClient "$prefix/lib/trilead-ssh2-${TRILEAD[0]}/*"
-for v in "${TRILEAD[@]}"; do
-  launcher "trilead-ssh2-$v-client" "$JAVA17" "$(libcp TrileadClient "trilead-ssh2-$v")" TrileadClient
-done
+single_jar trilead-ssh2 com.trilead:trilead-ssh2 TrileadClient "${TRILEAD[@]}"
 
 # Ganymed SSH-2 for Java: the ch.ethz.ganymed artifact (no runtime dependencies). Its banner carries the
 # Specification-Version of the jar's manifest, so the jar itself stays on the class path (unpacked: Ganymed_null).
-for v in "${GANYMED[@]}"; do
-  fetch "ganymed-ssh2-$v" "ch.ethz.ganymed:ganymed-ssh2:$v"
-done
-compile GanymedClient "$prefix/lib/ganymed-ssh2-${GANYMED[0]}/*"
-for v in "${GANYMED[@]}"; do
-  launcher "ganymed-ssh2-$v-client" "$JAVA17" "$(libcp GanymedClient "ganymed-ssh2-$v")" GanymedClient
-done
+single_jar ganymed-ssh2 ch.ethz.ganymed:ganymed-ssh2 GanymedClient "${GANYMED[@]}"

@@ -230,7 +230,7 @@ class ClientSide:
 
     async def prepare(self) -> None:
         """:meth:`start` and :meth:`fetch_ident`, side by side."""
-        fetching = asyncio.ensure_future(self.fetch_ident(keep=True))
+        fetching = asyncio.ensure_future(self.fetch_ident())
         try:
             await asyncio.to_thread(self.start)
         finally:
@@ -240,12 +240,12 @@ class ClientSide:
         if self.default is None or self.exact:
             await self.close()
 
-    async def fetch_ident(self, *, keep: bool = False) -> str:
+    async def fetch_ident(self) -> str:
         """The local ssh's identification string, presented to every server probed.
 
-        With ``keep``, that ssh is kept waiting for a server's identification: it is the
-        default context's (known_hosts off, as baselines are captured), so the first baseline
-        capture takes it instead of starting another ssh (:meth:`close` ends it if unused).
+        That ssh is kept waiting for a server's identification: it is the default context's
+        (known_hosts off, as baselines are captured), so the first baseline capture takes it
+        instead of starting another ssh (:meth:`close` ends it if unused).
         """
         cap = ClientCapture(SENTINELS[0], config_file=self.client.config_file,
                             options=[*_NO_KNOWN_HOSTS, *self.client.options], timeout=10.0)
@@ -257,10 +257,7 @@ class ClientSide:
         except BaseException:
             await cap.close()
             raise
-        if keep:
-            self._spare = cap
-        else:
-            await cap.close()
+        self._spare = cap
         return self.ident
 
     async def close(self) -> None:

@@ -193,7 +193,6 @@ class History:
             raise HistoryError(f"{self.path}: cannot open the history database: {exc.strerror}") from None
         self._pending = 0
         self._last_commit = time.monotonic()
-        self._offers: dict[str, int] = {}
         self._offer_ids: dict[Proposal, int] = {}
 
     def __enter__(self) -> History:
@@ -232,14 +231,8 @@ class History:
     def _stored_offer_id(self, offer: Proposal) -> int:
         text = json.dumps(offer.offer_dict(), separators=(",", ":"))
         digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-        found = self._offers.get(digest)
-        if found is not None:
-            return found
         self.db.execute("INSERT OR IGNORE INTO offers(digest, offer) VALUES (?, ?)", (digest, text))
         row = self.db.execute("SELECT id FROM offers WHERE digest = ?", (digest,)).fetchone()
-        if len(self._offers) > 10_000:
-            self._offers.clear()
-        self._offers[digest] = int(row[0])
         return int(row[0])
 
     def add(self, scan_id: int, result: HostResult) -> Record:

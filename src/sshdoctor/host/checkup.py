@@ -19,9 +19,12 @@ from sshdoctor.local import health
 from sshdoctor.local.effective import Effective, effective
 from sshdoctor.local.errors import SshConfigError, SshMissing
 from sshdoctor.local.paths import user_config
-from sshdoctor.model import Action, ActionKind, Category, Change, Target, actions_json, parse_target
+from sshdoctor.model import Action, ActionKind, Category, Change, Slot, Target, actions_json, parse_target
 from sshdoctor.model.invocation import Invocation
+from sshdoctor.negotiate import negotiate
 from sshdoctor.remedy.actions import shell_command
+from sshdoctor.remedy.explain_fixes import GROUP_EXCHANGE, NO_GROUP_EXCHANGE
+from sshdoctor.remedy.render import ssh_options
 from sshdoctor.wire.errors import ProbeError
 from sshdoctor.wire.probe import open_connection
 
@@ -360,15 +363,9 @@ def _ident_and_negotiation(check: Checkup, fix: FixReport) -> None:
         nego.causes.append(Cause(title, action if action.copyable else None))
 
 
-_GEX = ("diffie-hellman-group-exchange-sha256", "diffie-hellman-group-exchange-sha1")
-
-
 def _small_group(check: Checkup, nego: Stage, fix: FixReport, error: str) -> None:
     """The algorithms agree, but the server's group-exchange prime is below the 2048 bits ssh takes
     (OpenSSH 7.2 and later): the server's primes are the fix; without group exchange ssh may use another method."""
-    from sshdoctor.model import Slot
-    from sshdoctor.negotiate import negotiate
-
     report = fix.report
     plan = fix.plan
     chosen = plan.before.chosen.get(Slot.KEX) if plan is not None else None
@@ -380,11 +377,11 @@ def _small_group(check: Checkup, nego: Stage, fix: FixReport, error: str) -> Non
     proposal, offer = report.client_proposal, report.offer
     if proposal is None or offer is None or check.invocation is None:
         return
-    without = proposal.with_slot(Slot.KEX, [k for k in proposal.kex if k not in _GEX])
+    without = proposal.with_slot(Slot.KEX, [k for k in proposal.kex if k not in GROUP_EXCHANGE])
     other = negotiate(without, offer)
-    option = "KexAlgorithms=-" + ",".join(_GEX)
     if other.ok:
         alt = other.chosen.get(Slot.KEX)
+        option = ssh_options([NO_GROUP_EXCHANGE])[1]  # "KexAlgorithms=-…", as explain prints it
         argv = check.invocation.with_options([option]).ssh_check_argv()
         nego.causes.append(Cause(f"for this host, ssh without group exchange would use {alt} (predicted, not run)",
                                  here(shlex.join(argv), "see that it gets through")))

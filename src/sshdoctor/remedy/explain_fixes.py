@@ -234,7 +234,9 @@ def _max_startups(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
                        extra_actions=(client,))]
 
 
-_GEX = ("diffie-hellman-group-exchange-sha256", "diffie-hellman-group-exchange-sha1")
+GROUP_EXCHANGE = ("diffie-hellman-group-exchange-sha256", "diffie-hellman-group-exchange-sha1")
+# ssh without group exchange for one host, where a server's prime is too small (explain and check).
+NO_GROUP_EXCHANGE = Change(directive="KexAlgorithms", remove=GROUP_EXCHANGE)
 
 
 def _gex_too_small(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
@@ -258,7 +260,7 @@ def _gex_too_small(i: int, f: Finding, ctx: FixContext) -> list[ExplainFix]:
         return [ExplainFix(finding=i, rank=1, title=client.title, risk="none", fix=Fix(scope="client", changes=()),
                            extra_actions=(client,)), server_fix]
     host, port, _ = _peer(f)
-    change = Change(directive="KexAlgorithms", remove=_GEX)
+    change = NO_GROUP_EXCHANGE
     client_fix = ExplainFix(
         finding=i, rank=1, title="for this host only: no group exchange (works when the server offers another method)",
         risk="none: the key exchange that follows in your ssh's order is used instead",

@@ -79,9 +79,11 @@ def decode_shared(payload: bytes) -> Proposal:
     """:func:`decode`, one object for every payload with the same lists (a fleet repeats a few
     offers thousands of times). Its cookie is the first such payload's: the cookie takes no part
     in comparisons, and nothing reads a received one."""
+    if len(payload) < 17 or payload[0] != MSG_KEXINIT:
+        return decode(payload)  # raises, naming what is wrong
     tail = payload[17:]
     found = _SHARED.get(tail)
-    if found is None or len(payload) < 17 or payload[0] != MSG_KEXINIT:
+    if found is None:
         found = decode(payload)
         if len(_SHARED) >= _SHARED_LIMIT:
             _SHARED.clear()
